@@ -1,0 +1,20 @@
+// The one Jest preset every project shares: TypeScript through SWC (type checking is `npm run typecheck`),
+// workspace packages resolved to their sources so tests never need a build first.
+const path = require('node:path');
+const root = __dirname;
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' }, sourceMaps: 'inline' },
+    ],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: {
+    '^@tributary/([a-z-]+)$': path.join(root, 'packages/$1/src/index.ts'),
+    '^@tributary/([a-z-]+)/([a-z-]+)$': path.join(root, 'packages/$1/src/$2.ts'),
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};

@@ -1,0 +1,4 @@
+// @tributary/protocol: the Kafka wire protocol shared by the broker, the services, the tools and the tests.
+export * from './primitives/protocol-error';
+export * from './primitives/reader';
+export * from './primitives/writer';

@@ -1,0 +1,2 @@
+// @tributary/rest-proxy: see README.md. Its capability lands with its issue; this entry point is the package's public API.
+export {};
