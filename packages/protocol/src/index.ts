@@ -2,3 +2,5 @@
 export * from './primitives/protocol-error';
 export * from './primitives/reader';
 export * from './primitives/writer';
+export * from './records/crc32c';
+export * from './records/batch-header';
