@@ -4,3 +4,4 @@ export * from './primitives/reader';
 export * from './primitives/writer';
 export * from './records/crc32c';
 export * from './records/batch-header';
+export * from './errors';
