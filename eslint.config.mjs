@@ -17,6 +17,8 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
+          // Tests exercise their own package through its public entry point, as users do.
+          allowCircularSelfDependency: true,
           allow: [],
           depConstraints: [
             { sourceTag: 'scope:protocol', onlyDependOnLibsWithTags: ['scope:protocol'] },
