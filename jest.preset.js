@@ -11,7 +11,8 @@ module.exports = {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' }, sourceMaps: 'inline' },
     ],
   },
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  // 'node': native addons that require their .node binary without the extension (node-lz4, used by kafkajs-lz4).
+  moduleFileExtensions: ['ts', 'js', 'json', 'node'],
   moduleNameMapper: {
     '^@tributary/([a-z-]+)$': path.join(root, 'packages/$1/src/index.ts'),
     '^@tributary/([a-z-]+)/([a-z-]+)$': path.join(root, 'packages/$1/src/$2.ts'),

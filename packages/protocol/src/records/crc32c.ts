@@ -1,52 +1,67 @@
-// CRC32C (Castagnoli), the checksum of RecordBatch v2. Pure-JS slicing-by-8 implementation; a native SIMD
-// implementation may be plugged in by `useNativeCrc32c` (see crc32c-native.ts when present).
+// CRC32C (Castagnoli), the checksum of RecordBatch v2. Two implementations with one entry point `crc32c`:
+//  - native: the SSE4.2/ARMv8 CRC instructions through @node-rs/crc32 (a napi-rs addon whose prebuilt binary comes
+//    inside an npm package per platform), loaded lazily on the first checksum;
+//  - pure JS: slicing-by-8, used when the native module cannot load and for short inputs, where the cost of calling
+//    into the addon is larger than the checksum itself.
+// `setCrc32cImplementation` replaces the choice (tests and benchmarks use it to pin one).
 
-const POLY = 0x82f63b78;
-const TABLES: Uint32Array[] = (() => {
-  const t: Uint32Array[] = [];
-  for (let k = 0; k < 8; k++) t.push(new Uint32Array(256));
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let j = 0; j < 8; j++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
-    t[0][i] = c >>> 0;
-  }
-  for (let i = 0; i < 256; i++) {
-    for (let k = 1; k < 8; k++) t[k][i] = ((t[k - 1][i] >>> 8) ^ t[0][t[k - 1][i] & 0xff]) >>> 0;
-  }
-  return t;
-})();
+import { crcSlicingBy8, loadNativeCrc, makeCrcTables, type NativeCrc } from './crc-slicing';
 
-/** CRC32C of buf[start, end), continuing from `crc` (0 for a fresh checksum). */
+const TABLES = makeCrcTables(0x82f63b78);
+
+/** CRC32C of buf[start, end), continuing from `crc` (0 for a fresh checksum). Pure JS. */
 export function crc32cJs(buf: Uint8Array, start = 0, end = buf.length, crc = 0): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES;
-  let c = ~crc >>> 0;
-  let i = start;
-  for (; i + 8 <= end; i += 8) {
-    const a = (c ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24))) >>> 0;
-    c =
-      t7[a & 0xff] ^
-      t6[(a >>> 8) & 0xff] ^
-      t5[(a >>> 16) & 0xff] ^
-      t4[a >>> 24] ^
-      t3[buf[i + 4]] ^
-      t2[buf[i + 5]] ^
-      t1[buf[i + 6]] ^
-      t0[buf[i + 7]];
-  }
-  for (; i < end; i++) c = t0[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
+  return crcSlicingBy8(TABLES, buf, start, end, crc);
 }
 
-let impl: (buf: Uint8Array, start: number, end: number) => number = (b, s, e) => crc32cJs(b, s, e);
+let nativeFn: NativeCrc | null | undefined; // undefined: not tried yet; null: unavailable
 
-/** CRC32C of buf[start, end). */
+function loadNative(): NativeCrc | null {
+  if (nativeFn === undefined) nativeFn = loadNativeCrc('crc32c', 0xe3069283);
+  return nativeFn;
+}
+
+/** Below this many bytes the JS loop beats the call into the addon (measured by tools/bench). */
+export const CRC32C_NATIVE_THRESHOLD = 128;
+
+/**
+ * CRC32C of buf[start, end) through the native addon, continuing from `crc`; null when the addon is unavailable.
+ * Always native, whatever the size (the benchmark and the tests use it to measure and check the addon itself).
+ */
+export function crc32cNative(buf: Uint8Array, start = 0, end = buf.length, crc = 0): number | null {
+  const fn = loadNative();
+  if (!fn) return null;
+  return fn(start === 0 && end === buf.length ? buf : buf.subarray(start, end), crc) >>> 0;
+}
+
+/** Whether the native CRC32C addon loaded and passed its self-check. */
+export function nativeCrc32cAvailable(): boolean {
+  return loadNative() !== null;
+}
+
+const hybrid = (buf: Uint8Array, start: number, end: number): number => {
+  if (end - start < CRC32C_NATIVE_THRESHOLD) return crc32cJs(buf, start, end);
+  const fn = nativeFn === undefined ? loadNative() : nativeFn;
+  if (!fn) return crc32cJs(buf, start, end);
+  return fn(start === 0 && end === buf.length ? buf : buf.subarray(start, end), 0) >>> 0;
+};
+
+let impl: (buf: Uint8Array, start: number, end: number) => number = hybrid;
+
+/** CRC32C of buf[start, end). Native when available (and the input is not tiny), pure JS otherwise. */
 export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
   return impl(buf, start, end);
 }
 
-/** Replaces the implementation (used to plug in a native one); returns the previous one. */
+/** Replaces the implementation (used to pin one in tests and benchmarks); returns the previous one. */
 export function setCrc32cImplementation(fn: (buf: Uint8Array, start: number, end: number) => number): typeof impl {
   const prev = impl;
   impl = fn;
   return prev;
+}
+
+/** Restores the default: the native addon when it loads, pure JS otherwise. Returns which one is in use. */
+export function useNativeCrc32c(): 'native' | 'js' {
+  impl = hybrid;
+  return loadNative() ? 'native' : 'js';
 }
