@@ -21,3 +21,6 @@ export * from './compression/lz4';
 export * from './compression/zstd';
 export * from './compression/xxhash32';
 export * from './confluent/confluent-frame';
+export * from './primitives/message-codec';
+export * from './generated';
+export * from './framing';
