@@ -43,7 +43,8 @@ export function decodeConfluentFrame(buf: Buffer, options?: DecodeConfluentFrame
   if (schemaId < 0) throw new ProtocolError('malformed', `Confluent frame: negative schema id ${schemaId}`);
   if (!options?.protobuf) return { schemaId, payload: buf.subarray(CONFLUENT_HEADER_SIZE) };
 
-  let [count, pos] = zigzagVarint(buf, CONFLUENT_HEADER_SIZE);
+  const [count, afterCount] = zigzagVarint(buf, CONFLUENT_HEADER_SIZE);
+  let pos = afterCount;
   if (count === 0) return { schemaId, messageIndexes: [0], payload: buf.subarray(pos) };
   if (count < 0) throw new ProtocolError('malformed', `Confluent frame: negative message-index count ${count}`);
   if (count > buf.length - pos) {
