@@ -1,0 +1,32 @@
+// The broker's durable partition log (domain layer below the Kafka handlers; no wire types here).
+// See README.md in this directory for how it works.
+export { LogManager, type LogManagerOptions, type CreateTopicOptions, type TopicInfo } from './log-manager';
+export {
+  PartitionLog,
+  type PartitionLogOptions,
+  type AppendOptions,
+  type AppendResult,
+  type ReadOptions,
+  type LogReadResult,
+  type AppendListener,
+} from './partition-log';
+export { FlushScheduler, type Flushable, type FlushSchedulerOptions } from './flush-scheduler';
+export { Segment, segmentFileName, parseSegmentFileName, type SegmentSettings } from './segment';
+export { LogError, isLogError, type LogErrorName } from './log-errors';
+export {
+  resolveTopicConfig,
+  toLogConfig,
+  defaultLogConfig,
+  validateBrokerConfig,
+  type LogConfig,
+  type ConfigSource,
+  type ConfigSynonym,
+  type ResolvedConfigEntry,
+  type TimestampType,
+} from './log-config';
+export { TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, validateTopicConfig, type TopicConfigDef, type ConfigType } from './topic-configs';
+export { applyConfigOps, validateOverrides, type ConfigOp, type ConfigOpType } from './topic-config-changes';
+export { TOPICS_FILE, type TopicRecord } from './topic-store';
+export { defaultSync, type SyncFn } from './file-io';
+export type { RecordHit } from './record-timestamps';
+export type { LogLogger } from './logger';

@@ -1,0 +1,33 @@
+// Errors of the log layer: a KafkaProtocolError (the protocol package's domain-error type, whose code a handler
+// puts straight into its response) restricted to the errors the log can produce. A LogError is an expected,
+// per-partition outcome; any other thrown Error is a bug or an I/O failure.
+import { ErrorCode, KafkaProtocolError } from '@tributary/protocol';
+
+/** The Kafka errors the log layer reports. */
+export type LogErrorName =
+  | 'OFFSET_OUT_OF_RANGE'
+  | 'CORRUPT_MESSAGE'
+  | 'UNKNOWN_TOPIC_OR_PARTITION'
+  | 'NOT_LEADER_OR_FOLLOWER'
+  | 'MESSAGE_TOO_LARGE'
+  | 'INVALID_TOPIC_EXCEPTION'
+  | 'RECORD_LIST_TOO_LARGE'
+  | 'INVALID_TIMESTAMP'
+  | 'TOPIC_ALREADY_EXISTS'
+  | 'INVALID_PARTITIONS'
+  | 'INVALID_CONFIG'
+  | 'INVALID_REQUEST'
+  | 'KAFKA_STORAGE_ERROR'
+  | 'INVALID_RECORD';
+
+export class LogError extends KafkaProtocolError {
+  constructor(
+    readonly errorName: LogErrorName,
+    message: string,
+  ) {
+    super(ErrorCode[errorName], message);
+  }
+}
+
+export const isLogError = (e: unknown, name?: LogErrorName): e is LogError =>
+  e instanceof LogError && (name === undefined || e.errorName === name);

@@ -1,0 +1,369 @@
+// One partition's log: an ordered list of segments, the last one active. Produce path: validate the whole
+// request, stamp offsets (and LogAppendTime), roll if needed, one writeSync, notify fetch waiters; acks=all
+// then waits for a group-committed fdatasync (FlushScheduler) when log.flush.on.ack.all is on (the default),
+// acks=0/1 resolve as soon as the write returned. Fetch path: index lookup + header scan to the batch holding
+// the fetch offset, then one read of whole batches bounded by maxBytes (at least one batch, KIP-74) and by
+// maxOffset (high watermark now, last stable offset once transactions land). On a single node the high
+// watermark is the log end offset. The segment list is only ever replaced as a whole between awaits, so a
+// compactor can swap segments in the same way retention removes them.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { assignOffsets, validateBatches } from './append-validator';
+import { wholeBatchesLength } from './file-io';
+import type { FlushScheduler } from './flush-scheduler';
+import type { LogConfig } from './log-config';
+import { LogError, type LogErrorName } from './log-errors';
+import { defaultLogLogger, type LogLogger } from './logger';
+import { LOG_START_OFFSET_CHECKPOINT, readOffsetCheckpoint, writeOffsetCheckpoint } from './offset-checkpoint';
+import type { RecordHit } from './record-timestamps';
+import { Segment, parseSegmentFileName, segmentSettings } from './segment';
+import { LogRetention } from './log-retention';
+import { openSegment } from './segment-recovery';
+
+export interface PartitionLogOptions {
+  dir: string;
+  config: LogConfig;
+  scheduler: FlushScheduler;
+  logger?: LogLogger;
+  /** Wall clock in ms (injectable for tests). */
+  clock?: () => number;
+}
+
+export interface AppendOptions {
+  /** -1 (all): wait for fdatasync when flushOnAckAll; 0 or 1: resolve once written. Default -1. */
+  acks?: -1 | 0 | 1;
+  /** Stamped into every batch's partitionLeaderEpoch. Default: the log's leaderEpoch. */
+  leaderEpoch?: number;
+  /** 'coordinator' may write control batches (transaction markers); clients may not. */
+  origin?: 'client' | 'coordinator';
+}
+
+export interface AppendResult {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  /** The broker time stamped into the batches, or -1n for CreateTime topics. */
+  logAppendTime: bigint;
+  logStartOffset: bigint;
+  recordCount: number;
+}
+
+export interface ReadOptions {
+  /** Exclusive upper bound: the high watermark (default) or, for read_committed, the last stable offset. */
+  maxOffset?: bigint;
+  /** Return the first batch even if it is larger than maxBytes (KIP-74). Default true. */
+  minOneBatch?: boolean;
+}
+
+export interface LogReadResult {
+  /** Whole RecordBatch v2 batches, starting at the batch that contains the fetch offset; may be empty. */
+  records: Buffer;
+  highWatermark: bigint;
+  logStartOffset: bigint;
+}
+
+export type AppendListener = (logEndOffset: bigint) => void;
+
+const EMPTY = Buffer.alloc(0);
+const INT32_MAX = 2147483647n;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class PartitionLog {
+  readonly dir: string;
+  config: LogConfig;
+  /** Stamped into appended batches; the lead's metadata reports the same epoch. */
+  leaderEpoch = 0;
+  /** @internal ordered by base offset; the last is active. Replaced as a whole, never mutated in place. */
+  segments: readonly Segment[];
+  private nextOffset: bigint;
+  private startOffset: bigint;
+  private readonly scheduler: FlushScheduler;
+  readonly logger: LogLogger;
+  readonly clock: () => number;
+  private readonly listeners = new Set<AppendListener>();
+  private unflushedMessages = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private checkpointChain: Promise<void> = Promise.resolve();
+  private unavailable: { name: LogErrorName; message: string } | undefined;
+  /** @internal */
+  readonly retention: LogRetention;
+
+  private constructor(opts: PartitionLogOptions, segments: Segment[], startOffset: bigint) {
+    this.dir = opts.dir;
+    this.config = opts.config;
+    this.scheduler = opts.scheduler;
+    this.logger = opts.logger ?? defaultLogLogger;
+    this.clock = opts.clock ?? Date.now;
+    this.segments = segments;
+    this.nextOffset = segments[segments.length - 1].nextOffset;
+    this.startOffset = startOffset < this.nextOffset ? startOffset : this.nextOffset;
+    this.retention = new LogRetention(this);
+  }
+
+  /** Opens (recovering if needed) or creates the log in opts.dir. */
+  static async open(opts: PartitionLogOptions): Promise<PartitionLog> {
+    const logger = opts.logger ?? defaultLogLogger;
+    const now = (opts.clock ?? Date.now)();
+    fs.mkdirSync(opts.dir, { recursive: true });
+    const names = fs.readdirSync(opts.dir);
+    const bases: bigint[] = [];
+    for (const name of names) {
+      const base = parseSegmentFileName(name);
+      if (base !== undefined) bases.push(base);
+      else if (name.endsWith('.deleted') || name.endsWith('.tmp')) fs.rmSync(path.join(opts.dir, name), { force: true });
+    }
+    bases.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const checkpoint = readOffsetCheckpoint(path.join(opts.dir, LOG_START_OFFSET_CHECKPOINT));
+    const settings = segmentSettings(opts.config);
+    const segments = bases.map((base, i) => openSegment(opts.dir, base, settings, { active: i === bases.length - 1, logger, nowMs: now }));
+    if (segments.length === 0) segments.push(Segment.create(opts.dir, checkpoint ?? 0n, settings, now));
+    const first = segments[0].baseOffset;
+    const log = new PartitionLog(opts, segments, checkpoint !== undefined && checkpoint > first ? checkpoint : first);
+    log.setRollJitter(log.active);
+    return log;
+  }
+
+  get logStartOffset(): bigint {
+    return this.startOffset;
+  }
+  get logEndOffset(): bigint {
+    return this.nextOffset;
+  }
+  /** Single node: every appended batch is committed, so the high watermark is the log end offset. */
+  get highWatermark(): bigint {
+    return this.nextOffset;
+  }
+  get active(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+  /** Bytes of all segments. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.size;
+    return n;
+  }
+
+  /** Registers a callback run synchronously after every append (wake fetch long-polls). Returns an unsubscribe. */
+  onAppend(listener: AppendListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  append(records: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
+    let seg: Segment;
+    let result: AppendResult;
+    try {
+      this.checkAvailable();
+      const now = this.clock();
+      const batches = validateBatches(records, this.config, { allowControl: opts.origin === 'coordinator', nowMs: now });
+      const appendTime = this.config.timestampType === 'LogAppendTime' ? BigInt(now) : undefined;
+      const baseOffset = this.nextOffset;
+      const lastOffset = assignOffsets(records, batches, baseOffset, opts.leaderEpoch ?? this.leaderEpoch, appendTime);
+      let maxTimestamp = -1n;
+      let recordCount = 0;
+      for (const b of batches) {
+        if (b.maxTimestamp > maxTimestamp) maxTimestamp = b.maxTimestamp;
+        recordCount += b.recordCount;
+      }
+      seg = this.maybeRoll(records.length, maxTimestamp, lastOffset, now);
+      try {
+        seg.append(records, batches);
+      } catch (e) {
+        throw this.fail(e);
+      }
+      this.nextOffset = lastOffset + 1n;
+      result = { baseOffset, lastOffset, logAppendTime: appendTime ?? -1n, logStartOffset: this.startOffset, recordCount };
+      this.afterAppend(recordCount);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if ((opts.acks ?? -1) === -1 && this.config.flushOnAckAll) return this.flushSegment(seg).then(() => result);
+    return Promise.resolve(result);
+  }
+
+  private maybeRoll(appendSize: number, maxTimestamp: bigint, lastOffset: bigint, now: number): Segment {
+    const seg = this.active;
+    if (seg.isEmpty) return seg;
+    const waited = seg.rollingBaseTimestamp >= 0n && maxTimestamp >= 0n ? Number(maxTimestamp - seg.rollingBaseTimestamp) : now - seg.createdAtMs;
+    const roll =
+      seg.size + appendSize > this.config.segmentBytes ||
+      waited > this.config.segmentMs - seg.rollJitterMs ||
+      seg.offsetIndex.isFull ||
+      seg.timeIndex.isFull ||
+      lastOffset - seg.baseOffset > INT32_MAX;
+    return roll ? this.roll(now) : seg;
+  }
+
+  /** Seals the active segment (flushing it in the background) and starts a new one at the log end. */
+  roll(now = this.clock()): Segment {
+    const old = this.active;
+    if (old.isEmpty) return old;
+    old.seal();
+    const seg = Segment.create(this.dir, this.nextOffset, segmentSettings(this.config), now);
+    this.setRollJitter(seg);
+    this.segments = [...this.segments, seg];
+    this.flushSegment(old).catch(() => undefined);
+    return seg;
+  }
+
+  private setRollJitter(seg: Segment): void {
+    const j = this.config.segmentJitterMs;
+    seg.rollJitterMs = j > 0 ? Math.floor(Math.random() * Math.min(j, this.config.segmentMs)) : 0;
+  }
+
+  private afterAppend(recordCount: number): void {
+    this.unflushedMessages += recordCount;
+    if (this.unflushedMessages >= this.config.flushMessages) void this.flush().catch(() => undefined);
+    else if (this.config.flushMs < MAX_TIMER_MS && !this.flushTimer) {
+      this.flushTimer = setTimeout(() => void this.flush().catch(() => undefined), this.config.flushMs);
+      this.flushTimer.unref();
+    }
+    const end = this.nextOffset;
+    for (const l of this.listeners) {
+      try {
+        l(end);
+      } catch (e) {
+        this.logger.warn(`append listener failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** Forces an fdatasync of the active segment (group-committed with other flushes). */
+  flush(): Promise<void> {
+    this.unflushedMessages = 0;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    return this.flushSegment(this.active);
+  }
+
+  private flushSegment(seg: Segment): Promise<void> {
+    return this.scheduler.request(seg).catch((e) => {
+      throw this.fail(e);
+    });
+  }
+
+  /** Marks the log offline after an I/O failure; returns the error to report. */
+  private fail(e: unknown): LogError {
+    if (e instanceof LogError) return e;
+    const message = `${this.dir}: storage failure: ${(e as Error)?.message ?? e}`;
+    if (!this.unavailable) this.logger.warn(message);
+    this.unavailable ??= { name: 'KAFKA_STORAGE_ERROR', message };
+    return new LogError('KAFKA_STORAGE_ERROR', message);
+  }
+
+  /** @internal */
+  checkAvailable(): void {
+    if (this.unavailable) throw new LogError(this.unavailable.name, this.unavailable.message);
+  }
+
+  async read(fetchOffset: bigint, maxBytes: number, opts: ReadOptions = {}): Promise<LogReadResult> {
+    this.checkAvailable();
+    const hw = this.nextOffset;
+    const start = this.startOffset;
+    if (fetchOffset < start || fetchOffset > hw) {
+      throw new LogError('OFFSET_OUT_OF_RANGE', `fetch offset ${fetchOffset} is outside [${start}, ${hw}]`);
+    }
+    const none: LogReadResult = { records: EMPTY, highWatermark: hw, logStartOffset: start };
+    const upper = opts.maxOffset !== undefined && opts.maxOffset < hw ? opts.maxOffset : hw;
+    if (fetchOffset >= upper) return none;
+    const segments = this.segments;
+    for (let i = this.floorSegment(fetchOffset); i < segments.length; i++) {
+      const seg = segments[i];
+      const first = seg.findBatch(fetchOffset);
+      if (!first) continue;
+      if (first.baseOffset >= upper) return none;
+      const end = upper >= seg.nextOffset ? seg.size : (seg.findBatch(upper)?.position ?? seg.size);
+      const len = Math.min(end - first.position, Math.max(maxBytes, opts.minOneBatch === false ? 0 : first.size));
+      if (len <= 0) return none;
+      const buf = await seg.read(first.position, len);
+      return { records: buf.subarray(0, wholeBatchesLength(buf)), highWatermark: hw, logStartOffset: start };
+    }
+    return none;
+  }
+
+  /** Index of the last segment whose base offset is <= offset (0 if none). */
+  private floorSegment(offset: bigint): number {
+    const segs = this.segments;
+    let lo = 0;
+    let hi = segs.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (segs[mid].baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /** Earliest record (at or after the log start) with timestamp >= timestamp, or undefined. */
+  offsetForTimestamp(timestamp: bigint): RecordHit | undefined {
+    this.checkAvailable();
+    for (const seg of this.segments) {
+      if (seg.nextOffset <= this.startOffset) continue;
+      const hit = seg.findOffsetByTimestamp(timestamp, this.startOffset);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  /** The record with the largest timestamp (the earliest such record on ties), or undefined when empty (KIP-734). */
+  offsetOfMaxTimestamp(): RecordHit | undefined {
+    this.checkAvailable();
+    let best: Segment | undefined;
+    for (const seg of this.segments) if (seg.maxTimestamp >= 0n && (!best || seg.maxTimestamp > best.maxTimestamp)) best = seg;
+    return best?.findMaxTimestampRecord();
+  }
+
+  /** @internal applies a new log start offset (DeleteRecords, retention, truncation); persists it if asked. */
+  setLogStartOffset(offset: bigint, persist: boolean): Promise<void> {
+    this.startOffset = offset;
+    if (!persist) return Promise.resolve();
+    const file = path.join(this.dir, LOG_START_OFFSET_CHECKPOINT);
+    this.checkpointChain = this.checkpointChain
+      .catch(() => undefined)
+      .then(() => writeOffsetCheckpoint(file, this.startOffset, this.scheduler.syncFn));
+    return this.checkpointChain;
+  }
+
+  /** @internal sets the log end after a truncation. */
+  setLogEndOffset(offset: bigint): void {
+    this.nextOffset = offset;
+    if (this.startOffset > offset) this.startOffset = offset;
+  }
+
+  /** Moves the log start to offset (DeleteRecords), persists it, and deletes whole segments below it. */
+  deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    return this.retention.deleteRecordsBefore(offset);
+  }
+
+  /** Deletes the oldest segments breaching retention.ms / retention.bytes / the log start. Never the active one. */
+  applyRetention(nowMs = this.clock()): Promise<number> {
+    return this.retention.apply(nowMs);
+  }
+
+  /** Removes every record at or after offset (recovery, future replication). Returns the new log end offset. */
+  truncateTo(offset: bigint): Promise<bigint> {
+    return this.retention.truncateTo(offset);
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.config = config;
+    this.active.indexIntervalBytes = config.indexIntervalBytes;
+  }
+
+  /** @internal swaps the segment list (retention, truncation, a future compactor). */
+  replaceSegments(next: Segment[]): void {
+    this.segments = next;
+  }
+
+  /** Flushes, then closes every segment. Further calls fail with the given error (default NOT_LEADER_OR_FOLLOWER). */
+  async close(reason: LogErrorName = 'NOT_LEADER_OR_FOLLOWER'): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    const wasAvailable = !this.unavailable;
+    this.unavailable ??= { name: reason, message: `${this.dir} is closed` };
+    if (wasAvailable) await this.scheduler.request(this.active).catch(() => undefined);
+    await this.checkpointChain.catch(() => undefined);
+    for (const seg of this.segments) await seg.close();
+  }
+}
