@@ -1,1 +1,17 @@
-export {};
+// Benchmark runner: `tsx tools/bench/src/main.ts <name>` runs one named benchmark, no name lists them.
+// Each benchmark prints its figures next to a ceiling measured in the same run (see harness.ts).
+import { main as protocol } from './protocol-bench';
+
+const BENCHMARKS: Record<string, { run: () => void; about: string }> = {
+  protocol: { run: protocol, about: 'record batches (validate, decode, encode), CRC32C, compression codecs' },
+};
+
+const name = process.argv[2];
+const bench = name === undefined ? undefined : BENCHMARKS[name];
+if (!bench) {
+  console.log(`usage: tsx tools/bench/src/main.ts <benchmark>\n`);
+  for (const [n, b] of Object.entries(BENCHMARKS)) console.log(`  ${n.padEnd(12)} ${b.about}`);
+  process.exitCode = name === undefined ? 0 : 1;
+} else {
+  bench.run();
+}

@@ -114,8 +114,47 @@ function nativeInput(input: Uint8Array, options: DecompressOptions | undefined):
   return fixed;
 }
 
+/**
+ * Fast path for the frames Kafka's Java client and this codec write (independent blocks, no block or content
+ * checksum): each block goes to lz4-napi's block decoder, about twice as fast as its frame decoder. The block decoder
+ * takes a u32le capacity before the block; the block-size word that precedes each block in (a copy of) the frame is
+ * overwritten with the frame's maximum block size, so no block is copied on the way in.
+ */
+function decompressIndependentBlocks(data: Buffer, info: Lz4FrameInfo, options: DecompressOptions | undefined): Buffer {
+  const frame = Buffer.from(data.subarray(0, info.frameSize));
+  const uncompressSync = native().uncompressSync;
+  const parts: Buffer[] = [];
+  let total = 0;
+  let pos = 7 + (info.contentSize === null ? 0 : 8);
+  for (;;) {
+    const word = frame.readUInt32LE(pos);
+    if (word === 0) break;
+    const size = word & ~BLOCK_UNCOMPRESSED;
+    let part: Buffer;
+    if (word & BLOCK_UNCOMPRESSED) part = frame.subarray(pos + 4, pos + 4 + size);
+    else {
+      frame.writeUInt32LE(info.maxBlockSize, pos);
+      part = guardDecode('lz4', () => uncompressSync(frame.subarray(pos, pos + 4 + size)));
+    }
+    total += part.length;
+    checkOutputSize('lz4', total, options);
+    parts.push(part);
+    pos += 4 + size;
+  }
+  if (info.contentSize !== null && BigInt(total) !== info.contentSize) {
+    throw corrupt('lz4', `content size ${info.contentSize} but ${total} bytes decoded`);
+  }
+  return parts.length === 1 ? Buffer.from(parts[0]) : Buffer.concat(parts, total);
+}
+
 export function lz4Decompress(input: Uint8Array, options?: DecompressOptions): Buffer {
-  const frame = nativeInput(input, options);
+  const data = asBuffer(input);
+  const info = readLz4Frame(data);
+  if (info.blockIndependence && !info.blockChecksum && !info.contentChecksum) {
+    if (info.contentSize !== null) checkOutputSize('lz4', info.maxOutputSize, options);
+    return decompressIndependentBlocks(data, info, options);
+  }
+  const frame = nativeInput(data, options);
   const out = guardDecode('lz4', () => native().decompressFrameSync(frame));
   checkOutputSize('lz4', out.length, options);
   return out;
