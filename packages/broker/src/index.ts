@@ -1,2 +1,6 @@
-// @tributary/broker: see README.md. Its capability lands with its issue; this entry point is the package's public API.
-export {};
+// @tributary/broker: a durable, Kafka-compatible log broker. See README.md.
+export { Broker, type BrokerOptions } from './broker';
+export { BrokerConfig, BROKER_CONFIG_DEFS, parseListener } from './config/broker-config';
+export { NO_RESPONSE, defineHandler, type Handler, type RequestContext } from './handlers/handler';
+export { HANDLERS } from './handlers/index';
+export type { Interceptor } from './dispatch';

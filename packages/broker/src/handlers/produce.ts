@@ -1,0 +1,103 @@
+// Produce (key 0), v0-v11. Advertised from v0 because librdkafka <= 2.11 checks `Produce` support from v0 before
+// it enables compression (KAFKA-18659); v0-v2 carry legacy MessageSets (magic 0/1), which are converted into
+// one RecordBatch v2 per request partition, so the log only ever holds v2 batches. From v3 the records are
+// appended as received: validated (framing, CRC, size, timestamps) and offset-stamped by the log, never
+// decoded per record. Errors are per partition with Kafka's codes; a bad batch never reaches the log.
+// acks: 0 (no response), 1 (answered once written) or -1 (answered once fsynced, group commit).
+import {
+  ApiKey,
+  CompressionType,
+  ErrorCode,
+  KafkaProtocolError,
+  ProtocolError,
+  TimestampType,
+  decodeLegacyMessage,
+  encodeRecordBatch,
+  type ProduceRequest,
+  type ProduceResponse,
+  type ProduceResponsePartitionProduceResponse,
+  type RecordInput,
+} from '@tributary/protocol';
+import { NO_RESPONSE, defineHandler, type RequestContext } from './handler';
+
+type PartitionResponse = ProduceResponsePartitionProduceResponse;
+
+export const produce = defineHandler<ProduceRequest, ProduceResponse>(ApiKey.Produce, { min: 0, max: 11 }, async (req, ctx) => {
+  const acks = req.acks;
+  const validAcks = acks === -1 || acks === 0 || acks === 1;
+  const responses = await Promise.all(
+    req.topicData.map(async (topic) => ({
+      name: topic.name,
+      partitionResponses: await Promise.all(
+        topic.partitionData.map((p) =>
+          validAcks ? appendPartition(ctx, topic.name, p.index, p.records, acks as -1 | 0 | 1) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS),
+        ),
+      ),
+    })),
+  );
+  if (acks === 0) return NO_RESPONSE;
+  return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+});
+
+async function appendPartition(ctx: RequestContext, topic: string, partition: number, records: Buffer | null, acks: -1 | 0 | 1): Promise<PartitionResponse> {
+  const log = ctx.broker.logs.log(topic, partition);
+  if (!log) return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!records || records.length === 0) return failed(partition, ErrorCode.CORRUPT_MESSAGE, 'produce request has no records');
+  try {
+    const batches = ctx.apiVersion < 3 ? legacyToBatch(records) : records;
+    const r = await log.append(batches, { acks });
+    return {
+      index: partition,
+      errorCode: 0,
+      baseOffset: r.baseOffset,
+      logAppendTimeMs: r.logAppendTime,
+      logStartOffset: r.logStartOffset,
+      recordErrors: [],
+      errorMessage: null,
+      currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    };
+  } catch (err) {
+    if (err instanceof KafkaProtocolError) return failed(partition, err.code, err.message);
+    if (err instanceof ProtocolError) return failed(partition, ErrorCode.CORRUPT_MESSAGE, err.message);
+    ctx.broker.logger.error({ err, topic, partition }, 'append failed');
+    return failed(partition, ErrorCode.KAFKA_STORAGE_ERROR, 'the broker could not write to its log');
+  }
+}
+
+function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
+  return {
+    index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage,
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+  };
+}
+
+/** Converts a legacy MessageSet (v0/v1 messages, possibly compressed wrappers) into one RecordBatch v2. */
+function legacyToBatch(messageSet: Buffer): Buffer {
+  const records: RecordInput[] = [];
+  let compression = CompressionType.None;
+  let logAppendTime = false;
+  let pos = 0;
+  while (pos < messageSet.length) {
+    if (messageSet.length - pos < 12) throw new ProtocolError('truncated', 'partial message at the end of a message set');
+    const size = messageSet.readInt32BE(pos + 8);
+    const decoded = decodeLegacyMessage(messageSet, undefined, pos);
+    if (decoded.compression !== CompressionType.None) compression = decoded.compression;
+    if (decoded.timestampType === TimestampType.LogAppendTime) logAppendTime = true;
+    for (const r of decoded.records) {
+      records.push({ key: r.key, value: r.value, headers: [], timestamp: r.timestamp < 0n ? BigInt(Date.now()) : r.timestamp });
+    }
+    pos += 12 + size;
+  }
+  if (records.length === 0) throw new ProtocolError('malformed', 'message set holds no messages');
+  return encodeRecordBatch({
+    records,
+    compression,
+    timestampType: logAppendTime ? TimestampType.LogAppendTime : TimestampType.CreateTime,
+  });
+}
