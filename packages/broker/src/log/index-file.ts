@@ -1,7 +1,8 @@
 // Shared persistence of the two sparse segment indexes. Entries live in memory (typed arrays in the subclass)
-// and are appended to the file lazily by writePending(): at flush rounds, on roll and on close. An index can
-// always be rebuilt from its log, so it is never fsynced on the produce path; recovery validates what it
-// finds and rebuilds it when missing, corrupt, or inconsistent with the log.
+// and are appended to the file lazily by writePending(): after each fdatasync of the log (only the entries
+// that existed when that sync started, so the last entry on disk marks data known to be durable: recovery
+// scans from there), and on close. An index can always be rebuilt from its log, so it is never fsynced on the
+// produce path; recovery validates what it finds and rebuilds it when missing, corrupt, or inconsistent.
 import * as fs from 'node:fs';
 import { writeFully } from './file-io';
 
@@ -61,20 +62,24 @@ export abstract class IndexFile {
     }
   }
 
-  /** Appends the entries not yet in the file (and applies a pending truncation). Creates the file if needed. */
-  writePending(): void {
-    if (this.persisted === this.count && !this.cutPending) return;
+  /**
+   * Appends the entries not yet in the file, up to `limit` entries in all (and applies a pending truncation).
+   * Creates the file if needed.
+   */
+  writePending(limit = this.count): void {
+    const upTo = Math.min(limit, this.count);
+    if (this.persisted >= upTo && !this.cutPending) return;
     if (this.fd < 0) this.fd = fs.openSync(this.file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
     if (this.cutPending) {
       fs.ftruncateSync(this.fd, this.persisted * this.entrySize);
       this.cutPending = false;
     }
-    const n = this.count - this.persisted;
-    if (n === 0) return;
+    const n = upTo - this.persisted;
+    if (n <= 0) return;
     const buf = Buffer.allocUnsafe(n * this.entrySize);
     for (let i = 0; i < n; i++) this.encode(this.persisted + i, buf, i * this.entrySize);
     writeFully(this.fd, buf, this.persisted * this.entrySize);
-    this.persisted = this.count;
+    this.persisted = upTo;
   }
 
   /** Rewrites the whole file from memory (after a rebuild). */

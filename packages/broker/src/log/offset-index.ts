@@ -44,6 +44,12 @@ export class OffsetIndex extends IndexFile {
 
   /** File position of the last entry whose relative offset is <= relOffset; 0 when there is none. */
   lookup(relOffset: number): number {
+    const i = this.slotFor(relOffset);
+    return i < 0 ? 0 : this.pos[i];
+  }
+
+  /** Index of the last entry whose relative offset is <= relOffset, or -1. */
+  slotFor(relOffset: number): number {
     let lo = 0;
     let hi = this.count - 1;
     let found = -1;
@@ -54,7 +60,7 @@ export class OffsetIndex extends IndexFile {
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    return found < 0 ? 0 : this.pos[found];
+    return found;
   }
 
   /** Drops the entries at or past position. Returns how many were dropped. */

@@ -1,9 +1,10 @@
 // Opening an existing segment, and truncating one. The indexes are loaded and checked for structure; the log is
-// then scanned from the batch behind the last time-index entry (at most about one index interval before the
-// last offset-index entry) to the end, which restores nextOffset and the max timestamp and re-creates index
-// entries the lazily written files had not received yet. For the active segment every scanned batch's framing
-// and CRC are checked and a torn or corrupt tail is cut off with a warning. An index that is missing, corrupt,
-// or whose entries do not land on the batches they name is rebuilt from the log.
+// then scanned from the batch named by the last time-index entry (at or before the last offset-index entry,
+// which is only written once the data it points at was fdatasynced) to the end. That restores nextOffset and
+// the max timestamp and re-creates the index entries the lazily written files had not received. For the
+// active segment every scanned batch's framing and CRC are checked and a torn or corrupt tail after the last
+// index entry is cut off with a warning. An index that is missing, corrupt, or whose entries do not land on
+// the batches they name is rebuilt from the log (then the whole active segment is CRC-checked).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProtocolError, validateRecordBatch } from '@tributary/protocol';
@@ -60,9 +61,14 @@ export function openSegment(dir: string, baseOffset: bigint, settings: SegmentSe
     }
     break;
   }
+  if (!opts.active) seg.seal();
   if (rebuilt) {
     seg.offsetIndex.rewrite();
     seg.timeIndex.rewrite();
+  }
+  if (!opts.active) {
+    seg.offsetIndex.closeFile();
+    seg.timeIndex.closeFile();
   }
   return seg;
 }
@@ -94,22 +100,26 @@ function scanTail(seg: Segment, validateCrc: boolean): ScanResult {
   let p = ti.entries ? oi.lookup(ti.lastRelOffset) : 0;
   let prevNext = -1n;
   while (p < seg.size) {
+    // Up to the last index entry the data is known durable, so anything wrong there means the index does not
+    // describe this log (rebuild it); past it, a bad batch is a torn or corrupt tail (cut it).
+    const indexed = p <= lastIdxPos;
+    const bad = (reason: string): ScanResult => (indexed ? { kind: 'mismatch' } : { kind: 'invalid', end: p, reason });
     const h = scanner.header(p);
-    if (!h) return { kind: 'invalid', end: p, reason: 'incomplete batch' };
+    if (!h) return bad('incomplete batch');
     const rel = h.baseOffset - base;
-    if (h.magic !== 2) return { kind: 'invalid', end: p, reason: `magic ${h.magic}` };
+    if (h.magic !== 2) return bad(`magic ${h.magic}`);
     if (h.lastOffsetDelta < 0 || rel < 0n || rel + BigInt(h.lastOffsetDelta) > BigInt(INT32_MAX) || h.baseOffset < prevNext) {
-      return { kind: 'invalid', end: p, reason: `offsets ${h.baseOffset}+${h.lastOffsetDelta} out of order` };
+      return bad(`offsets ${h.baseOffset}+${h.lastOffsetDelta} out of order`);
     }
     if (validateCrc) {
       try {
         validateRecordBatch(scanner.bytes(p, h.size)!, 0);
       } catch (e) {
         if (!(e instanceof ProtocolError)) throw e;
-        return { kind: 'invalid', end: p, reason: e.message };
+        return bad(e.message);
       }
     }
-    if (p <= lastIdxPos) {
+    if (indexed) {
       // already indexed: only the max timestamp needs tracking; the last entry must name this very batch
       if (p < lastIdxPos && p + h.size > lastIdxPos) return { kind: 'mismatch' };
       if (p === lastIdxPos) {

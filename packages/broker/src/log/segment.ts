@@ -133,12 +133,29 @@ export class Segment {
     this.bytesSinceIndexEntry += size;
   }
 
+  /**
+   * Where a header scan for relOffset may start: the index entry at or before it, checked against the batch it
+   * names (an entry that does not land on its batch is ignored and the scan starts at 0, which is slow but right).
+   */
+  private scanStart(relOffset: number): number {
+    const i = this.offsetIndex.slotFor(relOffset);
+    if (i < 0) return 0;
+    const pos = this.offsetIndex.positionAt(i);
+    const h = lookupScanner.header(pos);
+    if (h && h.baseOffset === this.baseOffset + BigInt(this.offsetIndex.relOffsetAt(i))) return pos;
+    this.indexMismatches++;
+    return 0;
+  }
+
+  /** Lookups that found an index entry not matching the log (recovery rebuilds such indexes). */
+  indexMismatches = 0;
+
   /** The batch containing offset (the first batch whose last offset is >= offset), or undefined. */
   findBatch(offset: bigint): BatchHeaderView | undefined {
     if (offset >= this.nextOffset) return undefined;
     const rel = offset <= this.baseOffset ? 0 : Number(offset - this.baseOffset);
-    let pos = this.offsetIndex.lookup(rel);
     const scanner = lookupScanner.reset(this.fd, this.size);
+    let pos = this.scanStart(rel);
     for (;;) {
       const h = scanner.header(pos);
       if (!h) return undefined;
@@ -161,8 +178,8 @@ export class Segment {
   findOffsetByTimestamp(target: bigint, minOffset: bigint): RecordHit | undefined {
     if (this.maxTimestamp < target) return undefined;
     const fromRel = Math.max(this.timeIndex.lookupBefore(target), minOffset > this.baseOffset ? Number(minOffset - this.baseOffset) : 0);
-    let pos = this.offsetIndex.lookup(fromRel);
     const scanner = lookupScanner.reset(this.fd, this.size);
+    let pos = this.scanStart(fromRel);
     for (;;) {
       const h = scanner.header(pos);
       if (!h) return undefined;
@@ -198,9 +215,13 @@ export class Segment {
 
   /** Called when the segment stops being active: records the final time-index entry and writes the indexes. */
   seal(): void {
-    if (this.maxTimestamp >= 0n) this.timeIndex.maybeAppend(this.maxTimestamp, Number(this.offsetOfMaxTimestamp - this.baseOffset));
+    this.appendFinalTimeEntry();
     this.sealed = true;
-    this.writeIndexes();
+  }
+
+  /** Kafka's rule on roll and close: the time index ends with the segment's max timestamp. */
+  private appendFinalTimeEntry(): void {
+    if (this.maxTimestamp >= 0n) this.timeIndex.maybeAppend(this.maxTimestamp, Number(this.offsetOfMaxTimestamp - this.baseOffset));
   }
 
   /** Makes a sealed segment active again (after the segments behind it were truncated away). */
@@ -212,8 +233,14 @@ export class Segment {
   sync(syncFn: SyncFn): Promise<void> {
     if (this.closed || this.deleted) return Promise.resolve();
     const run = async (): Promise<void> => {
-      this.writeIndexes();
+      const offsetEntries = this.offsetIndex.entries;
+      const timeEntries = this.timeIndex.entries;
       await syncFn(this.fd, true);
+      if (!this.closed && !this.deleted) {
+        // index entries reach the file only once the data they point at is durable
+        this.offsetIndex.writePending(offsetEntries);
+        this.timeIndex.writePending(timeEntries);
+      }
       if (this.dirSyncPending) {
         this.dirSyncPending = false;
         await syncDirectory(this.dir, syncFn);
@@ -264,6 +291,7 @@ export class Segment {
     if (this.closed) return;
     while (this.readers > 0 || this.syncing) await new Promise<void>((r) => this.idle.push(r));
     if (this.closed) return;
+    if (!this.deleted) this.appendFinalTimeEntry();
     this.writeIndexes();
     this.closed = true;
     this.offsetIndex.closeFile();
