@@ -2,7 +2,8 @@
 import type { Handler } from './handler';
 import { apiVersions } from './api-versions';
 import { fetch } from './fetch';
+import { listOffsets } from './list-offsets';
 import { metadata } from './metadata';
 import { produce } from './produce';
 
-export const HANDLERS: readonly Handler[] = [produce, fetch, metadata, apiVersions];
+export const HANDLERS: readonly Handler[] = [produce, fetch, listOffsets, metadata, apiVersions];
