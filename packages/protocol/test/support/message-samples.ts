@@ -162,6 +162,22 @@ export class SampleBuilder {
     throw new Error(`unknown type ${type}`);
   }
 
+  /** `partial` with every field it leaves out (at any depth, array elements included) set to its default. */
+  complete(partial: Record<string, unknown>, fields: JsonField[] = this.msg.fields): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const f of fields) {
+      const key = camel(f.name);
+      const given = partial[key];
+      if (given === undefined) out[key] = this.defaultOf(f);
+      else if (given !== null && /^(\[\])?[A-Z]/.test(f.type)) {
+        const sub = this.fieldsOf(f);
+        out[key] = Array.isArray(given) ? given.map((e) => this.complete(e, sub)) : this.complete(given as Record<string, unknown>, sub);
+      } else out[key] = given;
+    }
+    for (const key of Object.keys(partial)) if (!(key in out)) throw new Error(`${this.msg.name}: no field ${key}`);
+    return out;
+  }
+
   /** A struct with every field at its default. */
   defaults(fields: JsonField[]): Record<string, unknown> {
     const out: Record<string, unknown> = {};
