@@ -9,6 +9,7 @@ import {
   decodeControlRecordKey,
   decodeControlRecordValue,
   decodeRecordBatch,
+  decodeRecordBatchAsync,
   decodeRecordBatches,
   decodeRecords,
   encodeControlRecordKey,
@@ -60,6 +61,11 @@ describe('encodeRecordBatch / decodeRecordBatch', () => {
       expect(r.value).toEqual(records[i].value);
       expect(r.headers).toEqual(records[i].headers);
     });
+  });
+
+  it.each(COMPRESSIONS)('compression %i: the async decoder gives the same batch as the sync one', async (compression) => {
+    const buf = encodeRecordBatch({ baseOffset: 3n, compression, records: mixedRecords(20) });
+    expect(await decodeRecordBatchAsync(buf)).toEqual(decodeRecordBatch(buf));
   });
 
   it('defaults: partition leader epoch, producer id, epoch and sequence are -1 (no idempotence)', () => {

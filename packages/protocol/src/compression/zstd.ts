@@ -2,7 +2,9 @@
 // prebuilt binaries as npm packages per platform, synchronous and async calls). Before the native decoder runs, the
 // frames are walked block by block (RFC 8878 section 3.1): truncation is refused up front, and the largest possible
 // output (the declared content size, or the sum of the blocks' maxima) is checked against the limit, so a few bytes
-// of RLE blocks claiming gigabytes are refused before anything is allocated.
+// of RLE blocks claiming gigabytes are refused before anything is allocated. A frame without a content size (Java's
+// zstd-jni streams write none) is bounded at 128 KiB per compressed block, so it may be refused when its real output
+// is within that much of the limit.
 import { asBuffer, checkOutputSize, corrupt, guardDecode, guardDecodeAsync, type CompressionCodec, type CompressOptions, type DecompressOptions, lazyNative } from './codec';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -138,8 +138,16 @@ export function encodeRecordBatch(input: RecordBatchInput): Buffer {
 
 // ---------------------------------------------------------------- decoding
 
-/** Decodes the v2 batch at `offset` (bytes after it are ignored; see `sizeInBytes`). */
-export function decodeRecordBatch(buf: Buffer, options?: DecodeRecordBatchOptions, offset = 0): DecodedRecordBatch {
+interface PendingBatch {
+  header: RecordBatchHeader;
+  size: number;
+  /** The records section as stored (compressed or not) and its codec, null for none. */
+  section: Buffer;
+  codec: ReturnType<typeof compressionCodec>;
+}
+
+/** Framing, CRC and header checks, up to (not including) decompression and the records. */
+function openBatch(buf: Buffer, options: DecodeRecordBatchOptions | undefined, offset: number): PendingBatch {
   let size: number;
   if (options?.verifyCrc === false) {
     const h = readRecordBatchHeader(buf, offset);
@@ -150,33 +158,30 @@ export function decodeRecordBatch(buf: Buffer, options?: DecodeRecordBatchOption
     size = validateRecordBatch(buf, offset);
   }
   const header = readRecordBatchHeader(buf, offset);
-  const attributes = header.attributes;
-  const compression = attributes & ATTR_COMPRESSION_MASK;
-  const timestampType = attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND ? TimestampType.LogAppendTime : TimestampType.CreateTime;
-  const isControl = (attributes & ATTR_CONTROL) !== 0;
   const count = header.recordCount;
   if (count < 0) throw new ProtocolError('malformed', `record count ${count}`);
-
-  const start = offset + RECORD_BATCH_HEADER_SIZE;
-  const end = offset + size;
-  let cursor: RecordCursor;
-  const codec = compressionCodec(compression);
-  if (codec === null) {
-    cursor = new RecordCursor(buf, start, end);
-  } else {
+  const codec = compressionCodec(header.attributes & ATTR_COMPRESSION_MASK);
+  if (codec !== null) {
     // Every record takes at least MIN_RECORD_SIZE bytes once decompressed: refuse a count no limit could satisfy.
     const limit = maxOutput(options);
     if (count > limit / MIN_RECORD_SIZE) {
       throw new ProtocolError('invalid-length', `${count} records exceed the decompression limit of ${limit} bytes`);
     }
-    const plain = codec.decompress(buf.subarray(start, end), options);
-    cursor = new RecordCursor(plain, 0, plain.length);
   }
+  return { header, size, section: buf.subarray(offset + RECORD_BATCH_HEADER_SIZE, offset + size), codec };
+}
+
+/** Reads the records from the (decompressed) records section and assembles the result. */
+function finishBatch({ header, size }: PendingBatch, plain: Buffer): DecodedRecordBatch {
+  const attributes = header.attributes;
+  const timestampType = attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND ? TimestampType.LogAppendTime : TimestampType.CreateTime;
+  const isControl = (attributes & ATTR_CONTROL) !== 0;
   const fixedTimestamp = timestampType === TimestampType.LogAppendTime ? header.maxTimestamp : null;
-  const records = readRecords(cursor, count, header.baseOffset, header.baseTimestamp, fixedTimestamp);
+  const cursor = new RecordCursor(plain, 0, plain.length);
+  const records = readRecords(cursor, header.recordCount, header.baseOffset, header.baseTimestamp, fixedTimestamp);
   const batch: DecodedRecordBatch = {
     ...header,
-    compression,
+    compression: attributes & ATTR_COMPRESSION_MASK,
     timestampType,
     isTransactional: (attributes & ATTR_TRANSACTIONAL) !== 0,
     isControl,
@@ -187,4 +192,16 @@ export function decodeRecordBatch(buf: Buffer, options?: DecodeRecordBatchOption
   };
   if (isControl) batch.controlRecords = records.map(readControlRecord);
   return batch;
+}
+
+/** Decodes the v2 batch at `offset` (bytes after it are ignored; see `sizeInBytes`). */
+export function decodeRecordBatch(buf: Buffer, options?: DecodeRecordBatchOptions, offset = 0): DecodedRecordBatch {
+  const pending = openBatch(buf, options, offset);
+  return finishBatch(pending, pending.codec === null ? pending.section : pending.codec.decompress(pending.section, options));
+}
+
+/** As decodeRecordBatch, with decompression off the main thread (the native codecs' async calls). */
+export async function decodeRecordBatchAsync(buf: Buffer, options?: DecodeRecordBatchOptions, offset = 0): Promise<DecodedRecordBatch> {
+  const pending = openBatch(buf, options, offset);
+  return finishBatch(pending, pending.codec === null ? pending.section : await pending.codec.decompressAsync(pending.section, options));
 }
