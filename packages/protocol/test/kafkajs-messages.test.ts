@@ -6,9 +6,13 @@
 import {
   API_DEFINITIONS,
   ApiKey,
+  ConsumerProtocolAssignment,
+  ConsumerProtocolSubscription,
+  decodeMessage,
   decodeRecordBatches,
   decodeRequestHeader,
   encodeRecordBatch,
+  encodeMessage,
   encodeRequest,
   encodeResponse,
   Reader,
@@ -19,6 +23,7 @@ import { loadDefinitions, SampleBuilder } from './support/message-samples';
 const kafkajsRequest = require('kafkajs/src/protocol/request');
 const Decoder = require('kafkajs/src/protocol/decoder');
 const Long = require('kafkajs/src/utils/long');
+const { MemberMetadata, MemberAssignment } = require('kafkajs/src/consumer/assignerProtocol');
 const requestOf = (dir: string, v: number) => require(`kafkajs/src/protocol/requests/${dir}/v${v}/request`);
 const responseOf = (dir: string, v: number) => require(`kafkajs/src/protocol/requests/${dir}/v${v}/response`);
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -764,5 +769,29 @@ describe('responses we encode decode with kafkajs', () => {
       expect(payload[payload.length - 1]).toBe(0); // no tagged fields
     } else expect(decoderOf.get(payload)?.offset).toBe(payload.length);
     expect(decoded).toEqual(c.kafkajs(v));
+  });
+});
+
+// ---------------------------------------------------------------- consumer protocol data (JoinGroup/SyncGroup bytes)
+
+describe('consumer group protocol data matches kafkajs', () => {
+  // Both are an int16 version followed by the versioned body.
+  it('reads kafkajs member metadata as ConsumerProtocolSubscription v0', () => {
+    const bytes: Buffer = MemberMetadata.encode({ version: 0, topics: ['topic-a', 'topic-b'], userData: Buffer.from([5]) });
+    expect(bytes.readInt16BE(0)).toBe(0);
+    const subscription = decodeMessage(ConsumerProtocolSubscription, bytes.subarray(2), 0);
+    expect(subscription).toEqual(ConsumerProtocolSubscription.create({ topics: ['topic-a', 'topic-b'], userData: Buffer.from([5]) }));
+  });
+
+  it('writes ConsumerProtocolAssignment v0 that kafkajs reads as a member assignment', () => {
+    const assignment = ConsumerProtocolAssignment.create({
+      assignedPartitions: [
+        { topic: 'topic-a', partitions: [0, 2, 4] },
+        { topic: 'topic-b', partitions: [1] },
+      ],
+      userData: Buffer.from([7, 7]),
+    });
+    const bytes = Buffer.concat([Buffer.from([0, 0]), encodeMessage(ConsumerProtocolAssignment, assignment, 0)]);
+    expect(MemberAssignment.decode(bytes)).toEqual({ version: 0, assignment: { 'topic-a': [0, 2, 4], 'topic-b': [1] }, userData: Buffer.from([7, 7]) });
   });
 });
