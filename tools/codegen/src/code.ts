@@ -80,3 +80,64 @@ const RESERVED = new Set(
 
 /** A local variable name for a field: its property name unless that is reserved or used by the generated code. */
 export const localName = (camel: string): string => (RESERVED.has(camel) ? `${camel}_` : camel);
+
+const WIDTH = 120;
+
+/** Index of the first `token` outside parentheses, brackets and quotes, or -1. */
+function topLevelIndex(s: string, token: string, from = 0): number {
+  let depth = 0;
+  let quote = '';
+  for (let i = from; i < s.length; i++) {
+    const c = s[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === "'" || c === '`') quote = c;
+    else if (c === '(' || c === '[' || c === '{' || (c === '<' && /\w/.test(s[i - 1] ?? ''))) depth++;
+    else if (c === ')' || c === ']' || c === '}' || (c === '>' && /\w/.test(s[i - 1] ?? '') && s[i + 1] !== '=')) depth--;
+    else if (depth === 0 && s.startsWith(token, i)) return i;
+  }
+  return -1;
+}
+
+/** Wraps one over-long line the way a formatter would; returns it unchanged when no rule applies. */
+function wrap(line: string): Lines {
+  if (line.length <= WIDTH) return [line];
+  const pad = /^\s*/.exec(line)![0];
+  const body = line.slice(pad.length);
+  // function f(a: A, b: B): R {  ->  one parameter per line
+  let m = /^((?:export )?function \w+)\((.*)\): (.+) \{$/.exec(body);
+  if (m) return [`${pad}${m[1]}(`, ...m[2].split(', ').map((p) => `${pad}  ${p},`), `${pad}): ${m[3]} {`];
+  // for (...) statement;  ->  braces
+  m = /^(for \(.*?\)) (.*;)$/.exec(body);
+  if (m && !m[2].startsWith('{')) return [`${pad}${m[1]} {`, ...wrap(`${pad}  ${m[2]}`), `${pad}}`];
+  // if (c) statement;  ->  braces
+  m = /^(if \(.*?\)) ((?!\{).*;)$/.exec(body);
+  if (m && topLevelIndex(m[1].slice(3), ')') === m[1].length - 4) return [`${pad}${m[1]} {`, ...wrap(`${pad}  ${m[2]}`), `${pad}}`];
+  // x = c ? a : b;  ->  one arm per line
+  const eq = body.indexOf(' = ');
+  if (eq > 0 && body.endsWith(';')) {
+    const rhs = body.slice(eq + 3, -1);
+    const q = topLevelIndex(rhs, ' ? ');
+    const colon = q < 0 ? -1 : topLevelIndex(rhs, ' : ', q + 3);
+    if (q > 0 && colon > 0) {
+      return [
+        `${pad}${body.slice(0, eq)} = ${rhs.slice(0, q)}`,
+        `${pad}  ? ${rhs.slice(q + 3, colon)}`,
+        `${pad}  : ${rhs.slice(colon + 3)};`,
+      ];
+    }
+    // x = f(args);  ->  arguments on their own line
+    const call = /^((?:new )?[\w.<>]+\()(.*)\)$/.exec(rhs);
+    if (call && topLevelIndex(call[2], ')') < 0) return [`${pad}${body.slice(0, eq)} = ${call[1]}`, `${pad}  ${call[2]},`, `${pad});`];
+  }
+  return [line];
+}
+
+/** Wraps every over-long line of a file (comments are left alone). */
+export function tidy(text: string): string {
+  return text
+    .split('\n')
+    .flatMap((l) => (/^\s*(\/\/|\/\*\*|\*)/.test(l) ? [l] : wrap(l)))
+    .join('\n');
+}

@@ -1,5 +1,5 @@
 // Emits generated/apis.ts (the API table by key, header versions) and generated/index.ts (re-exports everything).
-import { type Lines, objectLiteral, quote } from './code';
+import { type Lines, objectLiteral, quote, tidy } from './code';
 import { flexibleMin, GENERATED_HEADER, outputPath } from './emit-message';
 import type { MessageSpec } from './schema';
 
@@ -76,7 +76,7 @@ export function emitApis(messages: MessageSpec[]): string {
       `latestVersionUnstable: ${req.latestVersionUnstable}`,
       `listeners: [${req.listeners.map(quote).join(', ')}]`,
     ];
-    const lit = objectLiteral(entries, `[${req.apiKey}, `, '],', 1000);
+    const lit = objectLiteral(entries, `[${req.apiKey}, `, '],', 116);
     out.push(...lit.map((l) => `  ${l}`));
   }
   out.push(
@@ -103,7 +103,7 @@ export function emitApis(messages: MessageSpec[]): string {
     '}',
     '',
   );
-  return out.join('\n');
+  return tidy(out.join('\n'));
 }
 
 export function emitIndex(messages: MessageSpec[]): string {

@@ -1,6 +1,6 @@
 // Emits one generated file per message: interfaces and create helpers first (the API), then the codec value, then
 // the private encode/decode functions. Imports are derived from what the body uses, so every file is lint-clean.
-import { doc, type Lines, kebabCase } from './code';
+import { doc, type Lines, kebabCase, tidy } from './code';
 import { StructEmitter } from './emit-struct';
 import type { MessageSpec, StructSpec } from './schema';
 import { formatVersions, isEmpty } from './versions';
@@ -82,7 +82,8 @@ export function emitMessage(msg: MessageSpec): string {
   const readerTypes = ['TaggedField'].filter(uses);
   const lines = [
     GENERATED_HEADER,
-    `// Source: ${msg.source}. ${describe(msg)}`,
+    `// Source: ${msg.source}`,
+    `// ${describe(msg)}`,
     `import { ${helpers.join(', ')}, type MessageCodec } from '${prim}/message-codec';`,
     body.includes('new Reader(')
       ? `import { Reader${readerTypes.map((t) => `, type ${t}`).join('')} } from '${prim}/reader';`
@@ -92,5 +93,5 @@ export function emitMessage(msg: MessageSpec): string {
     body.replace(/^\n/, ''),
     '',
   ];
-  return lines.join('\n').replace(/\n{3,}/g, '\n\n');
+  return tidy(lines.join('\n').replace(/\n{3,}/g, '\n\n'));
 }
