@@ -5,6 +5,7 @@ export * from './primitives/writer';
 export * from './records/crc32c';
 export * from './records/batch-header';
 export * from './errors';
+export * from './config/properties';
 export * from './records/crc32';
 export type { KafkaRecord, RecordHeader, RecordInput } from './records/record';
 export * from './records/record-batch';

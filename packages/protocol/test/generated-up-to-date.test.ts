@@ -53,8 +53,10 @@ describe('generated codecs', () => {
     }
   });
 
+  // The comparison needs ../shared (present in CI and in the project's own checkout); a clone on its own has only
+  // the vendored copy, which the regeneration test above already covers, so the test is registered only there.
   const haveShared = fs.existsSync(path.join(SHARED, 'messages'));
-  (haveShared ? it : it.skip)('come from a vendored copy identical to ../shared/kafka-protocol (run tools/codegen/sync-messages.sh if not)', () => {
+  if (haveShared) it('come from a vendored copy identical to ../shared/kafka-protocol (run tools/codegen/sync-messages.sh if not)', () => {
     expect(differences(path.join(SHARED, 'messages'), VENDORED, (f) => f === 'SOURCE.txt')).toEqual([]);
     expect(fs.readFileSync(path.join(VENDORED, 'SOURCE.txt'), 'utf8')).toBe(fs.readFileSync(path.join(SHARED, 'SOURCE.txt'), 'utf8'));
   });
