@@ -16,6 +16,24 @@ import {
 import type { LogConfig } from './log-config';
 import { LogError } from './log-errors';
 
+export interface AppendOptions {
+  /** -1 (all): wait for fdatasync when flushOnAckAll; 0 or 1: resolve once written. Default -1. */
+  acks?: -1 | 0 | 1;
+  /** Stamped into every batch's partitionLeaderEpoch. Default: the log's leaderEpoch. */
+  leaderEpoch?: number;
+  /** 'coordinator' may write control batches (transaction markers); clients may not. */
+  origin?: 'client' | 'coordinator';
+}
+
+export interface AppendResult {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  /** The broker time stamped into the batches, or -1n for CreateTime topics. */
+  logAppendTime: bigint;
+  logStartOffset: bigint;
+  recordCount: number;
+}
+
 /** What the log needs to know about one batch of an append, read from its header. */
 export interface AppendBatch {
   /** Position of the batch inside the append buffer. */

@@ -1,18 +1,12 @@
 // The broker's durable partition log (domain layer below the Kafka handlers; no wire types here).
 // See README.md in this directory for how it works.
 export { LogManager, type LogManagerOptions, type CreateTopicOptions, type TopicInfo } from './log-manager';
-export {
-  PartitionLog,
-  type PartitionLogOptions,
-  type AppendOptions,
-  type AppendResult,
-  type ReadOptions,
-  type LogReadResult,
-  type AppendListener,
-} from './partition-log';
+export { PartitionLog, type PartitionLogOptions, type AppendListener } from './partition-log';
+export type { AppendOptions, AppendResult } from './append-validator';
+export type { ReadOptions, LogReadResult } from './log-reads';
 export { FlushScheduler, type Flushable, type FlushSchedulerOptions } from './flush-scheduler';
 export { Segment, segmentFileName, parseSegmentFileName, type SegmentSettings } from './segment';
-export { LogError, isLogError, type LogErrorName } from './log-errors';
+export { LogError, isLogError, defaultLogLogger, type LogErrorName, type LogLogger } from './log-errors';
 export {
   resolveTopicConfig,
   toLogConfig,
@@ -28,5 +22,5 @@ export { TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, validateTopicConfig, type TopicCon
 export { applyConfigOps, validateOverrides, type ConfigOp, type ConfigOpType } from './topic-config-changes';
 export { TOPICS_FILE, type TopicRecord } from './topic-store';
 export { defaultSync, type SyncFn } from './file-io';
-export type { RecordHit } from './record-timestamps';
-export type { LogLogger } from './logger';
+export type { RecordHit } from './timestamp-lookup';
+

@@ -1,6 +1,7 @@
-// Errors of the log layer: a KafkaProtocolError (the protocol package's domain-error type, whose code a handler
-// puts straight into its response) restricted to the errors the log can produce. A LogError is an expected,
-// per-partition outcome; any other thrown Error is a bug or an I/O failure.
+// What the log layer reports. Errors: a LogError is a KafkaProtocolError (the protocol package's domain-error
+// type, whose code a handler puts straight into its response) restricted to the errors the log can produce; it
+// is an expected, per-partition outcome, and any other thrown Error is a bug or an I/O failure. Warnings (torn
+// tails, rebuilt indexes) go to a LogLogger, compatible with pino and console.
 import { ErrorCode, KafkaProtocolError } from '@tributary/protocol';
 
 /** The Kafka errors the log layer reports. */
@@ -31,3 +32,14 @@ export class LogError extends KafkaProtocolError {
 
 export const isLogError = (e: unknown, name?: LogErrorName): e is LogError =>
   e instanceof LogError && (name === undefined || e.errorName === name);
+
+export interface LogLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Writes warnings to stderr and drops info. */
+export const defaultLogLogger: LogLogger = {
+  info: () => undefined,
+  warn: (message) => console.warn(`[log] ${message}`),
+};

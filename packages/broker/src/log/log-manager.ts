@@ -1,21 +1,19 @@
 // The broker's storage: a data directory (default ./data/broker) with one directory per partition,
 // `<topic>-<partition>` (Kafka's layout), and the topic catalogue in topics.json. Topic admin (create, delete,
-// add partitions, alter configs) validates first, then changes files, then persists the catalogue, which is the
-// commit point; admin operations are serialised. Effective configs are topic override ?? broker property ??
-// Kafka default, with sources for DescribeConfigs. Retention runs on a timer (log.retention.check.interval.ms).
-// Broker-only properties read here: log.dir(s), log.flush.on.ack.all (default true),
-// log.retention.check.interval.ms (default 300000).
+// add partitions, alter configs) validates first, then changes files, then persists the catalogue (the commit
+// point); admin operations are serialised. Effective config = topic override ?? broker property ?? Kafka default,
+// with sources for DescribeConfigs. Retention runs on a timer. Broker-only properties read here: log.dir(s),
+// log.flush.on.ack.all (default true), log.retention.check.interval.ms (default 300000).
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SyncFn } from './file-io';
 import { FlushScheduler } from './flush-scheduler';
 import { resolveTopicConfig, toLogConfig, validateBrokerConfig, type LogConfig, type ResolvedConfigEntry } from './log-config';
-import { LogError } from './log-errors';
-import { defaultLogLogger, type LogLogger } from './logger';
+import { LogError, defaultLogLogger, type LogLogger } from './log-errors';
 import { PartitionLog } from './partition-log';
 import { applyConfigOps, validateOverrides, type ConfigOp } from './topic-config-changes';
-import { TopicStore, type TopicRecord } from './topic-store';
+import { TopicStore, validateTopicName, type TopicRecord } from './topic-store';
 
 export interface LogManagerOptions {
   /** Overrides log.dirs / log.dir from brokerConfig; default ./data/broker. */
@@ -39,7 +37,6 @@ export interface CreateTopicOptions {
 
 export type TopicInfo = Readonly<TopicRecord>;
 
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface TopicState {
@@ -120,9 +117,7 @@ export class LogManager {
 
   createTopic(name: string, opts: CreateTopicOptions): Promise<TopicInfo> {
     return this.admin(async () => {
-      if (!TOPIC_NAME.test(name) || name === '.' || name === '..') {
-        throw new LogError('INVALID_TOPIC_EXCEPTION', `Topic name "${name}" is illegal: it must be 1-249 characters of [a-zA-Z0-9._-]`);
-      }
+      validateTopicName(name);
       if (this.topicsByName.has(name)) throw new LogError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`);
       if (!Number.isInteger(opts.partitions) || opts.partitions < 1) {
         throw new LogError('INVALID_PARTITIONS', `Number of partitions must be larger than 0, got ${opts.partitions}.`);
@@ -155,7 +150,12 @@ export class LogManager {
     return this.admin(async () => {
       const state = this.requireTopic(name);
       this.topicsByName.delete(name);
-      await this.persist();
+      try {
+        await this.persist();
+      } catch (e) {
+        this.topicsByName.set(name, state);
+        throw e;
+      }
       await this.discardLogs(name, state.logs, 0);
     });
   }
@@ -226,19 +226,13 @@ export class LogManager {
     if (this.retentionRunning) return 0;
     this.retentionRunning = true;
     let deleted = 0;
-    try {
-      for (const state of [...this.topicsByName.values()]) {
-        for (const log of state.logs) {
-          try {
-            deleted += await log.applyRetention(nowMs);
-          } catch (e) {
-            this.logger.warn(`retention of ${log.dir} failed: ${(e as Error).message}`);
-          }
-        }
-      }
-    } finally {
-      this.retentionRunning = false;
+    for (const log of [...this.topicsByName.values()].flatMap((t) => t.logs)) {
+      deleted += await log.applyRetention(nowMs).catch((e: Error) => {
+        this.logger.warn(`retention of ${log.dir} failed: ${e.message}`);
+        return 0;
+      });
     }
+    this.retentionRunning = false;
     return deleted;
   }
 

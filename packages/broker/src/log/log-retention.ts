@@ -1,8 +1,11 @@
-// Removing data from a partition log: DeleteRecords (moves the log start, persisted in the checkpoint, then
-// drops whole segments below it), retention by retention.ms / retention.bytes (oldest whole segments first,
+// Removing data from a partition log: DeleteRecords (moves the log start, persisted in the per-partition
+// `log-start-offset-checkpoint` = "0\n<offset>\n" written atomically, then drops whole segments below it;
+// retention needs no checkpoint since the first remaining segment's base offset says where the log starts), retention by retention.ms / retention.bytes (oldest whole segments first,
 // never the active one, only when cleanup.policy includes delete), and truncation for recovery. Removed
 // segments leave the segment list at once and their files are renamed `*.deleted`, then closed and unlinked
 // after file.delete.delay.ms once no read is using them.
+import * as fs from 'node:fs';
+import { writeFileAtomic, type SyncFn } from './file-io';
 import { LogError } from './log-errors';
 import type { PartitionLog } from './partition-log';
 import { Segment, segmentSettings } from './segment';
@@ -88,4 +91,24 @@ export class LogRetention {
     log.logger.info(`${log.dir}: truncated to offset ${active.nextOffset} (${removed} bytes removed from the active segment)`);
     return active.nextOffset;
   }
+}
+
+export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+
+/** The stored log start offset; undefined when the file is missing. Throws on a malformed file. */
+export function readOffsetCheckpoint(file: string): bigint | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const m = /^0\n(\d+)\n$/.exec(text);
+  if (!m) throw new Error(`${file}: malformed checkpoint`);
+  return BigInt(m[1]);
+}
+
+export function writeOffsetCheckpoint(file: string, offset: bigint, sync: SyncFn): Promise<void> {
+  return writeFileAtomic(file, `0\n${offset}\n`, sync);
 }

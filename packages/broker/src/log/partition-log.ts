@@ -6,19 +6,16 @@
 // maxOffset (high watermark now, last stable offset once transactions land). On a single node the high
 // watermark is the log end offset. The segment list is only ever replaced as a whole between awaits, so a
 // compactor can swap segments in the same way retention removes them.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assignOffsets, validateBatches } from './append-validator';
-import { wholeBatchesLength } from './file-io';
+import { assignOffsets, validateBatches, type AppendOptions, type AppendResult } from './append-validator';
 import type { FlushScheduler } from './flush-scheduler';
 import type { LogConfig } from './log-config';
-import { LogError, type LogErrorName } from './log-errors';
-import { defaultLogLogger, type LogLogger } from './logger';
-import { LOG_START_OFFSET_CHECKPOINT, readOffsetCheckpoint, writeOffsetCheckpoint } from './offset-checkpoint';
-import type { RecordHit } from './record-timestamps';
-import { Segment, parseSegmentFileName, segmentSettings } from './segment';
-import { LogRetention } from './log-retention';
-import { openSegment } from './segment-recovery';
+import { LogError, defaultLogLogger, type LogErrorName, type LogLogger } from './log-errors';
+import { readLog, type LogReadResult, type ReadOptions } from './log-reads';
+import { LOG_START_OFFSET_CHECKPOINT, LogRetention, readOffsetCheckpoint, writeOffsetCheckpoint } from './log-retention';
+import { Segment, segmentSettings } from './segment';
+import { openSegments } from './segment-recovery';
+import { logOffsetForTimestamp, logOffsetOfMaxTimestamp, type RecordHit } from './timestamp-lookup';
 
 export interface PartitionLogOptions {
   dir: string;
@@ -29,41 +26,8 @@ export interface PartitionLogOptions {
   clock?: () => number;
 }
 
-export interface AppendOptions {
-  /** -1 (all): wait for fdatasync when flushOnAckAll; 0 or 1: resolve once written. Default -1. */
-  acks?: -1 | 0 | 1;
-  /** Stamped into every batch's partitionLeaderEpoch. Default: the log's leaderEpoch. */
-  leaderEpoch?: number;
-  /** 'coordinator' may write control batches (transaction markers); clients may not. */
-  origin?: 'client' | 'coordinator';
-}
-
-export interface AppendResult {
-  baseOffset: bigint;
-  lastOffset: bigint;
-  /** The broker time stamped into the batches, or -1n for CreateTime topics. */
-  logAppendTime: bigint;
-  logStartOffset: bigint;
-  recordCount: number;
-}
-
-export interface ReadOptions {
-  /** Exclusive upper bound: the high watermark (default) or, for read_committed, the last stable offset. */
-  maxOffset?: bigint;
-  /** Return the first batch even if it is larger than maxBytes (KIP-74). Default true. */
-  minOneBatch?: boolean;
-}
-
-export interface LogReadResult {
-  /** Whole RecordBatch v2 batches, starting at the batch that contains the fetch offset; may be empty. */
-  records: Buffer;
-  highWatermark: bigint;
-  logStartOffset: bigint;
-}
-
 export type AppendListener = (logEndOffset: bigint) => void;
 
-const EMPTY = Buffer.alloc(0);
 const INT32_MAX = 2147483647n;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -101,24 +65,17 @@ export class PartitionLog {
 
   /** Opens (recovering if needed) or creates the log in opts.dir. */
   static async open(opts: PartitionLogOptions): Promise<PartitionLog> {
-    const logger = opts.logger ?? defaultLogLogger;
     const now = (opts.clock ?? Date.now)();
-    fs.mkdirSync(opts.dir, { recursive: true });
-    const names = fs.readdirSync(opts.dir);
-    const bases: bigint[] = [];
-    for (const name of names) {
-      const base = parseSegmentFileName(name);
-      if (base !== undefined) bases.push(base);
-      else if (name.endsWith('.deleted') || name.endsWith('.tmp')) fs.rmSync(path.join(opts.dir, name), { force: true });
-    }
-    bases.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const checkpoint = readOffsetCheckpoint(path.join(opts.dir, LOG_START_OFFSET_CHECKPOINT));
     const settings = segmentSettings(opts.config);
-    const segments = bases.map((base, i) => openSegment(opts.dir, base, settings, { active: i === bases.length - 1, logger, nowMs: now }));
+    const segments = openSegments(opts.dir, settings, opts.logger ?? defaultLogLogger, now);
+    const checkpoint = readOffsetCheckpoint(path.join(opts.dir, LOG_START_OFFSET_CHECKPOINT));
     if (segments.length === 0) segments.push(Segment.create(opts.dir, checkpoint ?? 0n, settings, now));
     const first = segments[0].baseOffset;
     const log = new PartitionLog(opts, segments, checkpoint !== undefined && checkpoint > first ? checkpoint : first);
     log.setRollJitter(log.active);
+    // after a crash, recovered data may still be only in the page cache: make it durable in the background
+    // (an fdatasync of a clean file returns at once)
+    for (const seg of segments.slice(0, -1)) log.flushSegment(seg).catch(() => undefined);
     return log;
   }
 
@@ -137,9 +94,7 @@ export class PartitionLog {
   }
   /** Bytes of all segments. */
   get size(): number {
-    let n = 0;
-    for (const s of this.segments) n += s.size;
-    return n;
+    return this.segments.reduce((n, s) => n + s.size, 0);
   }
 
   /** Registers a callback run synchronously after every append (wake fetch long-polls). Returns an unsubscribe. */
@@ -197,8 +152,13 @@ export class PartitionLog {
   roll(now = this.clock()): Segment {
     const old = this.active;
     if (old.isEmpty) return old;
+    let seg: Segment;
+    try {
+      seg = Segment.create(this.dir, this.nextOffset, segmentSettings(this.config), now);
+    } catch (e) {
+      throw this.fail(e);
+    }
     old.seal();
-    const seg = Segment.create(this.dir, this.nextOffset, segmentSettings(this.config), now);
     this.setRollJitter(seg);
     this.segments = [...this.segments, seg];
     this.flushSegment(old).catch(() => undefined);
@@ -255,64 +215,29 @@ export class PartitionLog {
     if (this.unavailable) throw new LogError(this.unavailable.name, this.unavailable.message);
   }
 
-  async read(fetchOffset: bigint, maxBytes: number, opts: ReadOptions = {}): Promise<LogReadResult> {
-    this.checkAvailable();
-    const hw = this.nextOffset;
-    const start = this.startOffset;
-    if (fetchOffset < start || fetchOffset > hw) {
-      throw new LogError('OFFSET_OUT_OF_RANGE', `fetch offset ${fetchOffset} is outside [${start}, ${hw}]`);
+  /**
+   * Whole batches from the one containing fetchOffset, up to maxBytes (at least one batch unless
+   * minOneBatch is false) and below maxOffset. OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset].
+   */
+  read(fetchOffset: bigint, maxBytes: number, opts: ReadOptions = {}): Promise<LogReadResult> {
+    try {
+      this.checkAvailable();
+    } catch (e) {
+      return Promise.reject(e);
     }
-    const none: LogReadResult = { records: EMPTY, highWatermark: hw, logStartOffset: start };
-    const upper = opts.maxOffset !== undefined && opts.maxOffset < hw ? opts.maxOffset : hw;
-    if (fetchOffset >= upper) return none;
-    const segments = this.segments;
-    for (let i = this.floorSegment(fetchOffset); i < segments.length; i++) {
-      const seg = segments[i];
-      const first = seg.findBatch(fetchOffset);
-      if (!first) continue;
-      if (first.baseOffset >= upper) return none;
-      const end = upper >= seg.nextOffset ? seg.size : (seg.findBatch(upper)?.position ?? seg.size);
-      const len = Math.min(end - first.position, Math.max(maxBytes, opts.minOneBatch === false ? 0 : first.size));
-      if (len <= 0) return none;
-      const buf = await seg.read(first.position, len);
-      return { records: buf.subarray(0, wholeBatchesLength(buf)), highWatermark: hw, logStartOffset: start };
-    }
-    return none;
-  }
-
-  /** Index of the last segment whose base offset is <= offset (0 if none). */
-  private floorSegment(offset: bigint): number {
-    const segs = this.segments;
-    let lo = 0;
-    let hi = segs.length - 1;
-    let found = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (segs[mid].baseOffset <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return found;
+    return readLog(this.segments, this.startOffset, this.nextOffset, fetchOffset, maxBytes, opts);
   }
 
   /** Earliest record (at or after the log start) with timestamp >= timestamp, or undefined. */
   offsetForTimestamp(timestamp: bigint): RecordHit | undefined {
     this.checkAvailable();
-    for (const seg of this.segments) {
-      if (seg.nextOffset <= this.startOffset) continue;
-      const hit = seg.findOffsetByTimestamp(timestamp, this.startOffset);
-      if (hit) return hit;
-    }
-    return undefined;
+    return logOffsetForTimestamp(this.segments, this.startOffset, timestamp);
   }
 
   /** The record with the largest timestamp (the earliest such record on ties), or undefined when empty (KIP-734). */
   offsetOfMaxTimestamp(): RecordHit | undefined {
     this.checkAvailable();
-    let best: Segment | undefined;
-    for (const seg of this.segments) if (seg.maxTimestamp >= 0n && (!best || seg.maxTimestamp > best.maxTimestamp)) best = seg;
-    return best?.findMaxTimestampRecord();
+    return logOffsetOfMaxTimestamp(this.segments);
   }
 
   /** @internal applies a new log start offset (DeleteRecords, retention, truncation); persists it if asked. */
@@ -323,7 +248,9 @@ export class PartitionLog {
     this.checkpointChain = this.checkpointChain
       .catch(() => undefined)
       .then(() => writeOffsetCheckpoint(file, this.startOffset, this.scheduler.syncFn));
-    return this.checkpointChain;
+    return this.checkpointChain.catch((e) => {
+      throw this.fail(e);
+    });
   }
 
   /** @internal sets the log end after a truncation. */
@@ -362,7 +289,10 @@ export class PartitionLog {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     const wasAvailable = !this.unavailable;
     this.unavailable ??= { name: reason, message: `${this.dir} is closed` };
-    if (wasAvailable) await this.scheduler.request(this.active).catch(() => undefined);
+    if (wasAvailable) {
+      // clean shutdown: everything written is fdatasynced (including a just-rolled segment whose flush is queued)
+      await Promise.all(this.segments.filter((s) => s.isDirty).map((s) => this.scheduler.request(s).catch(() => undefined)));
+    }
     await this.checkpointChain.catch(() => undefined);
     for (const seg of this.segments) await seg.close();
   }

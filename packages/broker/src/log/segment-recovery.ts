@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProtocolError, validateRecordBatch } from '@tributary/protocol';
 import { BatchScanner } from './batch-scanner';
-import type { LogLogger } from './logger';
-import { Segment, segmentFileName, type SegmentSettings } from './segment';
+import type { LogLogger } from './log-errors';
+import { Segment, parseSegmentFileName, segmentFileName, type SegmentSettings } from './segment';
 
 const INT32_MAX = 2147483647;
 
@@ -21,6 +21,19 @@ export interface OpenSegmentOptions {
   active: boolean;
   logger: LogLogger;
   nowMs: number;
+}
+
+/** Opens every segment of a partition directory (the last one as active), removing `*.deleted`/`*.tmp` leftovers. */
+export function openSegments(dir: string, settings: SegmentSettings, logger: LogLogger, nowMs: number): Segment[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const bases: bigint[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    const base = parseSegmentFileName(name);
+    if (base !== undefined) bases.push(base);
+    else if (name.endsWith('.deleted') || name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
+  }
+  bases.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return bases.map((base, i) => openSegment(dir, base, settings, { active: i === bases.length - 1, logger, nowMs }));
 }
 
 export function openSegment(dir: string, baseOffset: bigint, settings: SegmentSettings, opts: OpenSegmentOptions): Segment {
@@ -136,6 +149,7 @@ function scanTail(seg: Segment, validateCrc: boolean): ScanResult {
     prevNext = seg.nextOffset = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
     p += h.size;
   }
-  if (p < lastIdxPos) return { kind: 'mismatch' };
+  // an index naming a batch the log does not have (beyond its end) does not describe this log either
+  if (p < lastIdxPos || (ti.entries && base + BigInt(ti.lastRelOffset) >= seg.nextOffset)) return { kind: 'mismatch' };
   return { kind: 'ok', end: p };
 }

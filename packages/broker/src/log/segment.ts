@@ -11,7 +11,6 @@ import { lookupScanner, type BatchHeaderView } from './batch-scanner';
 import { readRange, syncDirectory, writeFully, type SyncFn } from './file-io';
 import type { LogConfig } from './log-config';
 import { OffsetIndex } from './offset-index';
-import { findRecordByTimestamp, type RecordHit } from './record-timestamps';
 import { TimeIndex } from './time-index';
 
 export interface SegmentSettings {
@@ -54,6 +53,8 @@ export class Segment {
   readonly timeIndex: TimeIndex;
   /** A new file's directory entry is not durable until the directory is fsynced. */
   dirSyncPending = false;
+  /** Bytes covered by the last completed fdatasync. */
+  syncedSize = 0;
   private sealed = false;
   private closed = false;
   private deleted = false;
@@ -96,6 +97,10 @@ export class Segment {
   get isClosed(): boolean {
     return this.closed;
   }
+  /** Holds data (or a directory entry) not yet covered by an fdatasync. */
+  get isDirty(): boolean {
+    return this.size > this.syncedSize || this.dirSyncPending;
+  }
 
   /** Writes the whole append in one syscall and indexes its batches. On a write error the file is cut back. */
   append(records: Buffer, batches: readonly AppendBatch[]): void {
@@ -134,10 +139,11 @@ export class Segment {
   }
 
   /**
-   * Where a header scan for relOffset may start: the index entry at or before it, checked against the batch it
-   * names (an entry that does not land on its batch is ignored and the scan starts at 0, which is slow but right).
+   * @internal Where a header scan for relOffset may start: the index entry at or before it, checked against the
+   * batch it names (an entry that does not land on its batch is ignored and the scan starts at 0: slow but right).
+   * Resets nothing: call after lookupScanner.reset(this.fd, this.size).
    */
-  private scanStart(relOffset: number): number {
+  scanStart(relOffset: number): number {
     const i = this.offsetIndex.slotFor(relOffset);
     if (i < 0) return 0;
     const pos = this.offsetIndex.positionAt(i);
@@ -174,32 +180,6 @@ export class Segment {
     }
   }
 
-  /** Earliest record with timestamp >= target and offset >= minOffset. */
-  findOffsetByTimestamp(target: bigint, minOffset: bigint): RecordHit | undefined {
-    if (this.maxTimestamp < target) return undefined;
-    const fromRel = Math.max(this.timeIndex.lookupBefore(target), minOffset > this.baseOffset ? Number(minOffset - this.baseOffset) : 0);
-    const scanner = lookupScanner.reset(this.fd, this.size);
-    let pos = this.scanStart(fromRel);
-    for (;;) {
-      const h = scanner.header(pos);
-      if (!h) return undefined;
-      if (h.maxTimestamp >= target && h.baseOffset + BigInt(h.lastOffsetDelta) >= minOffset) {
-        const hit = findRecordByTimestamp(scanner.bytes(pos, h.size)!, target, minOffset);
-        if (hit) return hit;
-      }
-      pos += h.size;
-    }
-  }
-
-  /** The record carrying this segment's largest timestamp (the first one on ties), or undefined. */
-  findMaxTimestampRecord(): RecordHit | undefined {
-    if (this.maxTimestamp < 0n) return undefined;
-    const h = this.findBatch(this.offsetOfMaxTimestamp);
-    if (!h) return undefined;
-    const bytes = lookupScanner.bytes(h.position, h.size)!;
-    return findRecordByTimestamp(bytes, this.maxTimestamp, h.baseOffset) ?? { offset: h.baseOffset, timestamp: this.maxTimestamp };
-  }
-
   /** Largest timestamp for time retention: the max batch timestamp, else the file's modification time. */
   retentionTimestampMs(): number {
     if (this.maxTimestamp >= 0n) return Number(this.maxTimestamp);
@@ -213,7 +193,7 @@ export class Segment {
     this.timeIndex.writePending();
   }
 
-  /** Called when the segment stops being active: records the final time-index entry and writes the indexes. */
+  /** Called when the segment stops being active: records the final time-index entry; the next sync writes it. */
   seal(): void {
     this.appendFinalTimeEntry();
     this.sealed = true;
@@ -235,7 +215,9 @@ export class Segment {
     const run = async (): Promise<void> => {
       const offsetEntries = this.offsetIndex.entries;
       const timeEntries = this.timeIndex.entries;
+      const size = this.size;
       await syncFn(this.fd, true);
+      if (size > this.syncedSize) this.syncedSize = size;
       if (!this.closed && !this.deleted) {
         // index entries reach the file only once the data they point at is durable
         this.offsetIndex.writePending(offsetEntries);
@@ -266,6 +248,7 @@ export class Segment {
     const removed = this.size - position;
     fs.ftruncateSync(this.fd, position);
     this.size = position;
+    if (this.syncedSize > position) this.syncedSize = position;
     return removed;
   }
 
@@ -286,7 +269,7 @@ export class Segment {
     for (const f of [logFile, this.offsetIndex.file, this.timeIndex.file]) fs.rmSync(f, { force: true });
   }
 
-  /** Waits for in-flight reads and syncs, then closes the descriptors. Index entries are written first. */
+  /** Waits for in-flight reads and syncs, writes the remaining index entries, then closes the descriptors. */
   async close(): Promise<void> {
     if (this.closed) return;
     while (this.readers > 0 || this.syncing) await new Promise<void>((r) => this.idle.push(r));

@@ -1,8 +1,11 @@
-// Record-level timestamp search inside ONE batch, for ListOffsets by timestamp and max-timestamp (KIP-734).
-// This is the only place the log layer looks inside a batch, and only for the single batch a lookup lands in;
-// compressed batches are decompressed with the protocol package's codecs. Only the record length, timestamp
-// delta and offset delta of each record are read.
+// Timestamp lookups for ListOffsets: by timestamp (earliest record with timestamp >= T) and max timestamp
+// (KIP-734). Within a segment: time index -> offset index -> batch-header scan to the first batch whose max
+// timestamp reaches T; then, for that ONE batch only, a record-level search (the only place the log layer looks
+// inside a batch; compressed batches are decompressed with the protocol package's codecs). Only each record's
+// length, timestamp delta and offset delta are read.
 import { ATTR_COMPRESSION_MASK, ATTR_TIMESTAMP_TYPE_LOG_APPEND, BATCH_OFFSETS, RECORD_BATCH_HEADER_SIZE, decompress } from '@tributary/protocol';
+import { lookupScanner } from './batch-scanner';
+import type { Segment } from './segment';
 
 export interface RecordHit {
   offset: bigint;
@@ -57,4 +60,46 @@ export function findRecordByTimestamp(batch: Buffer, target: bigint, minOffset: 
     pos.p = next;
   }
   return undefined;
+}
+
+/** Earliest record of the segment with timestamp >= target and offset >= minOffset. */
+export function findOffsetByTimestamp(seg: Segment, target: bigint, minOffset: bigint): RecordHit | undefined {
+  if (seg.maxTimestamp < target) return undefined;
+  const fromRel = Math.max(seg.timeIndex.lookupBefore(target), minOffset > seg.baseOffset ? Number(minOffset - seg.baseOffset) : 0);
+  const scanner = lookupScanner.reset(seg.fd, seg.size);
+  for (let pos = seg.scanStart(fromRel); ; ) {
+    const h = scanner.header(pos);
+    if (!h) return undefined;
+    if (h.maxTimestamp >= target && h.baseOffset + BigInt(h.lastOffsetDelta) >= minOffset) {
+      const hit = findRecordByTimestamp(scanner.bytes(pos, h.size)!, target, minOffset);
+      if (hit) return hit;
+    }
+    pos += h.size;
+  }
+}
+
+/** The record carrying the segment's largest timestamp (the first one on ties), or undefined. */
+export function findMaxTimestampRecord(seg: Segment): RecordHit | undefined {
+  if (seg.maxTimestamp < 0n) return undefined;
+  const h = seg.findBatch(seg.offsetOfMaxTimestamp);
+  if (!h) return undefined;
+  const bytes = lookupScanner.bytes(h.position, h.size)!;
+  return findRecordByTimestamp(bytes, seg.maxTimestamp, h.baseOffset) ?? { offset: h.baseOffset, timestamp: seg.maxTimestamp };
+}
+
+/** Earliest record of the log (at or after logStartOffset) with timestamp >= target. */
+export function logOffsetForTimestamp(segments: readonly Segment[], logStartOffset: bigint, target: bigint): RecordHit | undefined {
+  for (const seg of segments) {
+    if (seg.nextOffset <= logStartOffset) continue;
+    const hit = findOffsetByTimestamp(seg, target, logStartOffset);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** The record with the log's largest timestamp (the earliest on ties), or undefined when there is none. */
+export function logOffsetOfMaxTimestamp(segments: readonly Segment[]): RecordHit | undefined {
+  let best: Segment | undefined;
+  for (const seg of segments) if (seg.maxTimestamp >= 0n && (!best || seg.maxTimestamp > best.maxTimestamp)) best = seg;
+  return best && findMaxTimestampRecord(best);
 }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic, type SyncFn } from './file-io';
+import { LogError } from './log-errors';
 
 export interface TopicRecord {
   name: string;
@@ -15,6 +16,13 @@ export interface TopicRecord {
 }
 
 export const TOPICS_FILE = 'topics.json';
+
+/** Kafka's rule: 1-249 characters of [a-zA-Z0-9._-], not "." or "..". Throws INVALID_TOPIC_EXCEPTION. */
+export function validateTopicName(name: string): void {
+  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(name) || name === '.' || name === '..') {
+    throw new LogError('INVALID_TOPIC_EXCEPTION', `Topic name "${name}" is illegal: it must be 1-249 characters of [a-zA-Z0-9._-]`);
+  }
+}
 
 export class TopicStore {
   private chain: Promise<void> = Promise.resolve();

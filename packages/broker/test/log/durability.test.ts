@@ -114,6 +114,16 @@ describe('group commit and the fsync policy', () => {
     expect(sync.dataSyncs).toBe(before + 1);
   });
 
+  test('close fdatasyncs every segment holding unsynced data, including one rolled just before', async () => {
+    const log = await newLog({ flushOnAckAll: false, segmentBytes: 300 });
+    for (let i = 0; i < 6; i++) await log.append(batchOf(2, `${i}`, 50), { acks: 1 });
+    expect(log.segments.length).toBeGreaterThan(2);
+    const segments = log.segments;
+    await log.close();
+    logs = logs.filter((l) => l !== log);
+    for (const s of segments) expect([s.syncedSize, s.isDirty]).toEqual([s.size, false]);
+  });
+
   test('a failed fdatasync fails the waiting appends with KAFKA_STORAGE_ERROR and takes the log offline', async () => {
     const log = await newLog();
     sync.fail = new Error('EIO: i/o error');
