@@ -20,7 +20,7 @@ export {
 } from './log-config';
 export { TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, validateTopicConfig, type TopicConfigDef, type ConfigType } from './topic-configs';
 export { applyConfigOps, validateOverrides, type ConfigOp, type ConfigOpType } from './topic-config-changes';
-export { TOPICS_FILE, type TopicRecord } from './topic-store';
+export { TOPICS_FILE, validateTopicName, type TopicRecord } from './topic-store';
 export { defaultSync, type SyncFn } from './file-io';
 export type { RecordHit } from './timestamp-lookup';
 

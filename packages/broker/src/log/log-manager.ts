@@ -165,8 +165,10 @@ export class LogManager {
     return this.admin(async () => {
       const state = this.requireTopic(name);
       const current = state.record.partitions;
-      if (!Number.isInteger(total) || total <= current) {
-        throw new LogError('INVALID_PARTITIONS', `Topic currently has ${current} partitions, which is higher than or equal to the requested ${total}.`);
+      // Kafka's (KRaft controller's) messages.
+      if (total === current) throw new LogError('INVALID_PARTITIONS', `Topic already has ${current} partition(s).`);
+      if (!Number.isInteger(total) || total < current) {
+        throw new LogError('INVALID_PARTITIONS', `The topic ${name} currently has ${current} partition(s); ${total} would not be an increase.`);
       }
       if (validateOnly) return { ...state.record, partitions: total };
       const added: PartitionLog[] = [];

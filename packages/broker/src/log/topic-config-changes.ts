@@ -49,7 +49,9 @@ export function applyConfigOps(
       next[name] = value;
       continue;
     }
-    if (def.type !== 'list') throw new LogError('INVALID_CONFIG', `Config value ${op} is not allowed for config key ${name}`);
+    if (def.type !== 'list') {
+      throw new LogError('INVALID_CONFIG', `Can't ${op.toUpperCase()} to key ${name} because its type is not LIST.`); // Kafka's message
+    }
     const items = splitList(next[name] ?? effective(name));
     const given = splitList(value);
     const result = op === 'append' ? [...items, ...given.filter((g) => !items.includes(g))] : items.filter((i) => !given.includes(i));

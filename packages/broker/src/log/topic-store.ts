@@ -17,11 +17,17 @@ export interface TopicRecord {
 
 export const TOPICS_FILE = 'topics.json';
 
-/** Kafka's rule: 1-249 characters of [a-zA-Z0-9._-], not "." or "..". Throws INVALID_TOPIC_EXCEPTION. */
+/**
+ * Kafka's rule: 1-249 characters of [a-zA-Z0-9._-], not "." or "..". Throws INVALID_TOPIC_EXCEPTION with Kafka's
+ * message (`Topic.validate`), which CreateTopics and DescribeConfigs return to clients.
+ */
 export function validateTopicName(name: string): void {
-  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(name) || name === '.' || name === '..') {
-    throw new LogError('INVALID_TOPIC_EXCEPTION', `Topic name "${name}" is illegal: it must be 1-249 characters of [a-zA-Z0-9._-]`);
-  }
+  let reason: string | undefined;
+  if (name === '') reason = 'the empty string is not allowed';
+  else if (name === '.' || name === '..') reason = `'${name}' is not allowed`;
+  else if (name.length > 249) reason = `the length of '${name}' is longer than the max allowed length 249`;
+  else if (!/^[a-zA-Z0-9._-]+$/.test(name)) reason = `'${name}' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'`;
+  if (reason !== undefined) throw new LogError('INVALID_TOPIC_EXCEPTION', `Topic name is invalid: ${reason}`);
 }
 
 export class TopicStore {
