@@ -51,6 +51,10 @@ export interface LogConfig {
   fileDeleteDelayMs: number;
   /** Broker-level (`log.flush.on.ack.all`): acks=all appends wait for fdatasync. */
   flushOnAckAll: boolean;
+  /** For the produce handler: acks=all with more than 1 is NOT_ENOUGH_REPLICAS on a single node. */
+  minInsyncReplicas: number;
+  /** compression.type; recorded, not enforced (batches are stored as produced). */
+  compressionType: string;
 }
 
 const toNumber = (v: string): number => {
@@ -134,6 +138,8 @@ export function toLogConfig(entries: ReadonlyMap<string, ResolvedConfigEntry>, f
     flushMs: toNumber(v('flush.ms')),
     fileDeleteDelayMs: toNumber(v('file.delete.delay.ms')),
     flushOnAckAll,
+    minInsyncReplicas: toNumber(v('min.insync.replicas')),
+    compressionType: v('compression.type').trim(),
   };
 }
 

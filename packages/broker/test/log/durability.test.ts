@@ -63,6 +63,23 @@ describe('group commit and the fsync policy', () => {
     expect(scheduler.busy).toBe(0);
   });
 
+  test('with a commit window, acks=all appends spread over the window share one fdatasync', async () => {
+    const windowed = new FlushScheduler({ sync: sync.fn, windowMs: 200 });
+    const dir = tempDir();
+    dirs.push(dir);
+    const log = await openLog(dir, { sync, scheduler: windowed });
+    logs.push(log);
+    await log.append(batchOf(1), { acks: -1 });
+    const before = sync.dataSyncs;
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < 5; i++) {
+      pending.push(log.append(batchOf(1), { acks: -1 }));
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    await Promise.all(pending);
+    expect(sync.dataSyncs - before).toBe(1);
+  });
+
   test('an acks=all append resolves only after its fdatasync completes', async () => {
     const log = await newLog();
     sync.gated = true;
