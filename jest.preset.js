@@ -10,7 +10,11 @@ module.exports = {
       '@swc/jest',
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' }, sourceMaps: 'inline' },
     ],
+    // ESM-only test clients (@platformatic/kafka and its @platformatic helpers) compiled to CommonJS for Jest, which
+    // cannot require() ES modules before Node 24.9 (import.meta.url becomes pathToFileURL(__filename)).
+    '/node_modules/@platformatic/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!@platformatic/)'],
   // 'node': native addons that require their .node binary without the extension (node-lz4, used by kafkajs-lz4).
   moduleFileExtensions: ['ts', 'js', 'json', 'node'],
   moduleNameMapper: {
