@@ -1,10 +1,13 @@
 // Every handler this broker serves. The registry orders them by API key; ApiVersions is derived from them.
 import type { Handler } from './handler';
+import { alterConfigs } from './alter-configs';
 import { apiVersions } from './api-versions';
 import { createPartitions } from './create-partitions';
 import { createTopics } from './create-topics';
 import { deleteTopics } from './delete-topics';
+import { describeConfigs } from './describe-configs';
 import { fetch } from './fetch';
+import { incrementalAlterConfigs } from './incremental-alter-configs';
 import { listOffsets } from './list-offsets';
 import { metadata } from './metadata';
 import { produce } from './produce';
@@ -17,5 +20,8 @@ export const HANDLERS: readonly Handler[] = [
   apiVersions, // 18
   createTopics, // 19
   deleteTopics, // 20
+  describeConfigs, // 32
+  alterConfigs, // 33
   createPartitions, // 37
+  incrementalAlterConfigs, // 44
 ];
