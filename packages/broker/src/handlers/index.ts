@@ -4,12 +4,16 @@ import { alterConfigs } from './alter-configs';
 import { apiVersions } from './api-versions';
 import { createPartitions } from './create-partitions';
 import { createTopics } from './create-topics';
+import { deleteRecords } from './delete-records';
 import { deleteTopics } from './delete-topics';
+import { describeCluster } from './describe-cluster';
 import { describeConfigs } from './describe-configs';
+import { describeLogDirs } from './describe-log-dirs';
 import { fetch } from './fetch';
 import { incrementalAlterConfigs } from './incremental-alter-configs';
 import { listOffsets } from './list-offsets';
 import { metadata } from './metadata';
+import { offsetForLeaderEpoch } from './offset-for-leader-epoch';
 import { produce } from './produce';
 
 export const HANDLERS: readonly Handler[] = [
@@ -20,8 +24,12 @@ export const HANDLERS: readonly Handler[] = [
   apiVersions, // 18
   createTopics, // 19
   deleteTopics, // 20
+  deleteRecords, // 21
+  offsetForLeaderEpoch, // 23
   describeConfigs, // 32
   alterConfigs, // 33
+  describeLogDirs, // 35
   createPartitions, // 37
   incrementalAlterConfigs, // 44
+  describeCluster, // 60
 ];
