@@ -1,13 +1,15 @@
-// The broker: configuration, storage (LogManager), the handler registry, dispatch and the TCP listener, put
-// together. Handlers reach the domain through this object (`ctx.broker`): `logs` for topics and partitions,
-// `nodeId`/`clusterId`/`advertised` for metadata. Start with `Broker.start({ config })`; `close()` stops
-// accepting, closes connections, flushes and closes every log.
+// The broker: configuration, storage (LogManager), the group coordinator, the handler registry, dispatch and the
+// TCP listener, put together. Handlers reach the domain through this object (`ctx.broker`): `logs` for topics and
+// partitions, `groups` for consumer groups and committed offsets, `nodeId`/`clusterId`/`advertised` for metadata.
+// Start with `Broker.start({ config })`; `close()` stops accepting, closes connections, stops the coordinator,
+// flushes and closes every log.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseProperties } from '@tributary/protocol';
 import pino, { type Logger } from 'pino';
 import { BrokerConfig } from './config/broker-config';
+import { GroupCoordinator, groupCoordinatorConfig } from './coordinator/group-coordinator';
 import { Dispatcher, type Interceptor } from './dispatch';
 import type { Handler } from './handlers/handler';
 import { HANDLERS } from './handlers/index';
@@ -34,6 +36,7 @@ export class Broker {
     readonly config: BrokerConfig,
     readonly logger: Logger,
     readonly logs: LogManager,
+    readonly groups: GroupCoordinator,
     readonly clusterId: string,
     handlers: readonly Handler[],
   ) {
@@ -55,10 +58,19 @@ export class Broker {
     mkdirSync(dataDir, { recursive: true });
     const clusterId = loadOrCreateClusterId(dataDir, config);
     const logs = await LogManager.open({ dataDir, brokerConfig: config.toRecord(), logger: logger.child({ layer: 'log' }) });
-    const broker = new Broker(config, logger, logs, clusterId, opts.handlers ?? HANDLERS);
+    let groups: GroupCoordinator;
+    try {
+      groups = await GroupCoordinator.open({ logs, config: groupCoordinatorConfig(config), logger: logger.child({ layer: 'groups' }) });
+    } catch (err) {
+      await logs.close();
+      throw err;
+    }
+    logs.onTopicDeleted((topic) => void groups.onTopicsDeleted([topic]));
+    const broker = new Broker(config, logger, logs, groups, clusterId, opts.handlers ?? HANDLERS);
     try {
       broker.boundPort = await broker.listener.listen();
     } catch (err) {
+      await groups.close();
       await logs.close();
       throw err;
     }
@@ -85,6 +97,7 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.listener.close();
+      await this.groups.close();
       await this.logs.close();
       this.logger.info('broker stopped');
     })();

@@ -4,23 +4,43 @@ import { alterConfigs } from './alter-configs';
 import { apiVersions } from './api-versions';
 import { createPartitions } from './create-partitions';
 import { createTopics } from './create-topics';
+import { deleteGroups } from './delete-groups';
 import { deleteRecords } from './delete-records';
 import { deleteTopics } from './delete-topics';
 import { describeCluster } from './describe-cluster';
 import { describeConfigs } from './describe-configs';
+import { describeGroups } from './describe-groups';
 import { describeLogDirs } from './describe-log-dirs';
 import { fetch } from './fetch';
+import { findCoordinator } from './find-coordinator';
+import { heartbeat } from './heartbeat';
 import { incrementalAlterConfigs } from './incremental-alter-configs';
+import { joinGroup } from './join-group';
+import { leaveGroup } from './leave-group';
+import { listGroups } from './list-groups';
 import { listOffsets } from './list-offsets';
 import { metadata } from './metadata';
+import { offsetCommit } from './offset-commit';
+import { offsetDelete } from './offset-delete';
+import { offsetFetch } from './offset-fetch';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch';
 import { produce } from './produce';
+import { syncGroup } from './sync-group';
 
 export const HANDLERS: readonly Handler[] = [
   produce, // 0
   fetch, // 1
   listOffsets, // 2
   metadata, // 3
+  offsetCommit, // 8
+  offsetFetch, // 9
+  findCoordinator, // 10
+  joinGroup, // 11
+  heartbeat, // 12
+  leaveGroup, // 13
+  syncGroup, // 14
+  describeGroups, // 15
+  listGroups, // 16
   apiVersions, // 18
   createTopics, // 19
   deleteTopics, // 20
@@ -30,6 +50,8 @@ export const HANDLERS: readonly Handler[] = [
   alterConfigs, // 33
   describeLogDirs, // 35
   createPartitions, // 37
+  deleteGroups, // 42
   incrementalAlterConfigs, // 44
+  offsetDelete, // 47
   describeCluster, // 60
 ];

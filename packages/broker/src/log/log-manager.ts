@@ -50,6 +50,7 @@ export class LogManager {
   private readonly topicsByName = new Map<string, TopicState>();
   private readonly store: TopicStore;
   private adminChain: Promise<unknown> = Promise.resolve();
+  private readonly deletedListeners = new Set<(topic: string) => void>();
   private retentionTimer: NodeJS.Timeout | undefined;
   private retentionRunning = false;
   private readonly flushOnAckAll: boolean;
@@ -156,8 +157,15 @@ export class LogManager {
         this.topicsByName.set(name, state);
         throw e;
       }
+      for (const listener of this.deletedListeners) listener(name);
       await this.discardLogs(name, state.logs, 0);
     });
+  }
+
+  /** Runs `listener` after each topic deletion (the group coordinator drops the topic's committed offsets). */
+  onTopicDeleted(listener: (topic: string) => void): () => void {
+    this.deletedListeners.add(listener);
+    return () => this.deletedListeners.delete(listener);
   }
 
   /** Grows a topic to `total` partitions (CreatePartitions). */
