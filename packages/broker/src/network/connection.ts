@@ -5,7 +5,8 @@
 // only; the broker keeps serving every other one.
 //
 // Memory stays bounded: at most `maxInFlight` requests are handled concurrently per connection and reading
-// pauses while that many are pending or while the socket's write buffer is over its high-water mark.
+// pauses while that many are pending or while the socket's write buffer is over its high-water mark (checked before
+// every frame and after every write, so a client that stops reading stops being read).
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 
@@ -73,7 +74,16 @@ export class Connection {
     if (this.closed) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    this.extractFrames();
+    this.readFrames();
+  }
+
+  /** extractFrames, where a bug costs this connection, not the process (it runs in socket event listeners). */
+  private readFrames(): void {
+    try {
+      this.extractFrames();
+    } catch (err) {
+      this.close(`transport error: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private peekSize(): number {
@@ -85,6 +95,7 @@ export class Connection {
 
   /** Removes exactly n bytes from the front of the buffered chunks; copies only when a frame spans chunks. */
   private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0); // an empty frame: the prefix may have been the last buffered byte
     const first = this.chunks[0];
     if (first.length >= n) {
       const out = first.subarray(0, n);
@@ -108,7 +119,12 @@ export class Connection {
   }
 
   private extractFrames(): void {
-    while (!this.closed && !this.paused && this.buffered >= 4) {
+    while (!this.closed && !this.paused) {
+      if (this.mustWait()) {
+        this.pause();
+        return;
+      }
+      if (this.buffered < 4) return;
       const size = this.peekSize();
       if (size < 0 || size > this.opts.maxRequestBytes) {
         this.close(`frame size ${size} outside [0, ${this.opts.maxRequestBytes}] (socket.request.max.bytes)`);
@@ -117,8 +133,16 @@ export class Connection {
       if (this.buffered < 4 + size) return;
       this.take(4);
       this.dispatch(this.take(size));
-      if (this.pending.length >= this.opts.maxInFlight) this.pause();
     }
+  }
+
+  /**
+   * Reading waits while the in-flight window is full or while responses are backing up in the socket (a client that
+   * does not read): otherwise fast requests, answered at once, would never fill the window and responses would pile
+   * up in memory without bound.
+   */
+  private mustWait(): boolean {
+    return this.pending.length >= this.opts.maxInFlight || this.socket.writableNeedDrain;
   }
 
   private dispatch(frame: Buffer): void {
@@ -146,7 +170,8 @@ export class Connection {
       else this.socket.write(response);
     }
     if (wrote) this.socket.uncork();
-    this.maybeResume();
+    if (this.mustWait()) this.pause();
+    else this.maybeResume();
   }
 
   private pause(): void {
@@ -157,9 +182,9 @@ export class Connection {
 
   private maybeResume(): void {
     if (!this.paused || this.closed) return;
-    if (this.pending.length >= this.opts.maxInFlight || this.socket.writableNeedDrain) return;
+    if (this.mustWait()) return;
     this.paused = false;
     this.socket.resume();
-    this.extractFrames();
+    this.readFrames();
   }
 }
