@@ -1,8 +1,10 @@
 // Benchmark runner: `tsx tools/bench/src/main.ts <name>` runs one named benchmark, no name lists them.
 // Each benchmark prints its figures next to a ceiling measured in the same run (see harness.ts).
+import { main as broker } from './broker-bench';
 import { main as protocol } from './protocol-bench';
 
-const BENCHMARKS: Record<string, { run: () => void; about: string }> = {
+const BENCHMARKS: Record<string, { run: () => void | Promise<void>; about: string }> = {
+  broker: { run: broker, about: 'produce/consume throughput and produce latency of the built broker vs a plain-server ceiling' },
   protocol: { run: protocol, about: 'record batches (validate, decode, encode), CRC32C, compression codecs' },
 };
 
@@ -13,5 +15,10 @@ if (!bench) {
   for (const [n, b] of Object.entries(BENCHMARKS)) console.log(`  ${n.padEnd(12)} ${b.about}`);
   process.exitCode = name === undefined ? 0 : 1;
 } else {
-  bench.run();
+  Promise.resolve()
+    .then(() => bench.run())
+    .catch((err: unknown) => {
+      console.error(err instanceof Error ? err.stack : err);
+      process.exitCode = 1;
+    });
 }
