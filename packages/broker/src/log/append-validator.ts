@@ -32,6 +32,8 @@ export interface AppendResult {
   logAppendTime: bigint;
   logStartOffset: bigint;
   recordCount: number;
+  /** A retry of a batch already in the log (idempotent producer): the original offsets, nothing was written. */
+  duplicate?: boolean;
 }
 
 /** What the log needs to know about one batch of an append, read from its header. */
@@ -82,7 +84,8 @@ export function validateBatches(records: Buffer, config: LogConfig, opts: Valida
     if (attributes & ATTR_CONTROL && !opts.allowControl) {
       throw new LogError('INVALID_RECORD', 'clients may not write control batches');
     }
-    if (records.readBigInt64BE(p + BATCH_OFFSETS.producerId) >= 0n && records.readInt32BE(p + BATCH_OFFSETS.baseSequence) < 0) {
+    // as Kafka's LogValidator: only client batches must carry sequences (markers have none)
+    if (!opts.allowControl && records.readBigInt64BE(p + BATCH_OFFSETS.producerId) >= 0n && records.readInt32BE(p + BATCH_OFFSETS.baseSequence) < 0) {
       throw new LogError('INVALID_RECORD', 'idempotent record batch without a base sequence');
     }
     const maxTimestamp = records.readBigInt64BE(p + BATCH_OFFSETS.maxTimestamp);

@@ -19,7 +19,11 @@ export type LogErrorName =
   | 'INVALID_CONFIG'
   | 'INVALID_REQUEST'
   | 'KAFKA_STORAGE_ERROR'
-  | 'INVALID_RECORD';
+  | 'INVALID_RECORD'
+  | 'INVALID_PRODUCER_EPOCH'
+  | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
+  | 'INVALID_TXN_STATE'
+  | 'TRANSACTION_COORDINATOR_FENCED';
 
 export class LogError extends KafkaProtocolError {
   constructor(

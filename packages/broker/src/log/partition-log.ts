@@ -11,8 +11,10 @@ import { assignOffsets, validateBatches, type AppendOptions, type AppendResult }
 import type { FlushScheduler } from './flush-scheduler';
 import type { LogConfig } from './log-config';
 import { LogError, defaultLogLogger, type LogErrorName, type LogLogger } from './log-errors';
-import { readLog, type LogReadResult, type ReadOptions } from './log-reads';
+import { floorSegment, readLog, type LogReadResult, type ReadOptions } from './log-reads';
 import { LOG_START_OFFSET_CHECKPOINT, LogRetention, readOffsetCheckpoint, writeOffsetCheckpoint } from './log-retention';
+import type { BatchMetadata } from './producer-state';
+import { ProducerStateStore } from './producer-state-store';
 import { Segment, segmentSettings } from './segment';
 import { openSegments } from './segment-recovery';
 import { logOffsetForTimestamp, logOffsetOfMaxTimestamp, type RecordHit } from './timestamp-lookup';
@@ -50,6 +52,8 @@ export class PartitionLog {
   private unavailable: { name: LogErrorName; message: string } | undefined;
   /** @internal */
   readonly retention: LogRetention;
+  /** @internal idempotent/transactional producer state, snapshots and the transaction index (producer-state-store.ts). */
+  producers!: ProducerStateStore;
 
   private constructor(opts: PartitionLogOptions, segments: Segment[], startOffset: bigint) {
     this.dir = opts.dir;
@@ -72,6 +76,8 @@ export class PartitionLog {
     if (segments.length === 0) segments.push(Segment.create(opts.dir, checkpoint ?? 0n, settings, now));
     const first = segments[0].baseOffset;
     const log = new PartitionLog(opts, segments, checkpoint !== undefined && checkpoint > first ? checkpoint : first);
+    const logger = opts.logger ?? defaultLogLogger;
+    log.producers = ProducerStateStore.open({ dir: opts.dir, sync: opts.scheduler.syncFn, logger, clock: log.clock }, segments, log.nextOffset);
     log.setRollJitter(log.active);
     // after a crash, recovered data may still be only in the page cache: make it durable in the background
     // (an fdatasync of a clean file returns at once)
@@ -88,6 +94,14 @@ export class PartitionLog {
   /** Single node: every appended batch is committed, so the high watermark is the log end offset. */
   get highWatermark(): bigint {
     return this.nextOffset;
+  }
+  /** The first offset of the earliest open transaction, else the high watermark (read_committed reads stop here). */
+  get lastStableOffset(): bigint {
+    return this.producers.lastStableOffset(this.nextOffset);
+  }
+  /** Aborted transactions overlapping a read of [fetchOffset, upperBound) (Fetch's AbortedTransactions). */
+  abortedTransactions(fetchOffset: bigint, upperBound: bigint): { producerId: bigint; firstOffset: bigint }[] {
+    return this.producers.state.abortedTransactions(fetchOffset, upperBound);
   }
   get active(): Segment {
     return this.segments[this.segments.length - 1];
@@ -113,6 +127,8 @@ export class PartitionLog {
       const appendTime = this.config.timestampType === 'LogAppendTime' ? BigInt(now) : undefined;
       const baseOffset = this.nextOffset;
       const lastOffset = assignOffsets(records, batches, baseOffset, opts.leaderEpoch ?? this.leaderEpoch, appendTime);
+      const txn = this.producers.prepareAppend(records, batches, opts.origin ?? 'client');
+      if (txn.duplicate) return this.duplicateResult(txn.duplicate, opts);
       let maxTimestamp = -1n;
       let recordCount = 0;
       for (const b of batches) {
@@ -126,12 +142,23 @@ export class PartitionLog {
         throw this.fail(e);
       }
       this.nextOffset = lastOffset + 1n;
+      if (txn.prepared) this.producers.commit(txn.prepared, seg.baseOffset);
       result = { baseOffset, lastOffset, logAppendTime: appendTime ?? -1n, logStartOffset: this.startOffset, recordCount };
       this.afterAppend(recordCount);
     } catch (e) {
       return Promise.reject(e);
     }
     if ((opts.acks ?? -1) === -1 && this.config.flushOnAckAll) return this.flushSegment(seg).then(() => result);
+    return Promise.resolve(result);
+  }
+
+  /** A retried batch the log already holds (idempotent producer): its original offsets, nothing written. */
+  private duplicateResult(dup: BatchMetadata, opts: AppendOptions): Promise<AppendResult> {
+    const logAppendTime = this.config.timestampType === 'LogAppendTime' ? dup.timestamp : -1n;
+    const result: AppendResult = { baseOffset: dup.firstOffset, lastOffset: dup.lastOffset, logAppendTime, logStartOffset: this.startOffset, recordCount: 0, duplicate: true };
+    const seg = this.segments[floorSegment(this.segments, dup.lastOffset)];
+    // acks=all: the original may still be waiting for its fdatasync
+    if ((opts.acks ?? -1) === -1 && this.config.flushOnAckAll && seg.isDirty) return this.flushSegment(seg).then(() => result);
     return Promise.resolve(result);
   }
 
@@ -161,6 +188,7 @@ export class PartitionLog {
     old.seal();
     this.setRollJitter(seg);
     this.segments = [...this.segments, seg];
+    void this.producers.snapshot(seg.baseOffset, this.segments[0].baseOffset);
     this.flushSegment(old).catch(() => undefined);
     return seg;
   }
@@ -243,6 +271,7 @@ export class PartitionLog {
   /** @internal applies a new log start offset (DeleteRecords, retention, truncation); persists it if asked. */
   setLogStartOffset(offset: bigint, persist: boolean): Promise<void> {
     this.startOffset = offset;
+    this.producers.onLogStartOffset(offset);
     if (!persist) return Promise.resolve();
     const file = path.join(this.dir, LOG_START_OFFSET_CHECKPOINT);
     this.checkpointChain = this.checkpointChain
@@ -271,7 +300,10 @@ export class PartitionLog {
 
   /** Removes every record at or after offset (recovery, future replication). Returns the new log end offset. */
   truncateTo(offset: bigint): Promise<bigint> {
-    return this.retention.truncateTo(offset);
+    return this.retention.truncateTo(offset).then((end) => {
+      this.producers.reload(this.segments, end);
+      return end;
+    });
   }
 
   updateConfig(config: LogConfig): void {
@@ -294,6 +326,7 @@ export class PartitionLog {
       await Promise.all(this.segments.filter((s) => s.isDirty).map((s) => this.scheduler.request(s).catch(() => undefined)));
     }
     await this.checkpointChain.catch(() => undefined);
+    await this.producers.close(this.nextOffset, this.segments[0].baseOffset, wasAvailable);
     for (const seg of this.segments) await seg.close();
   }
 }
