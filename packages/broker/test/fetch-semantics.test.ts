@@ -383,6 +383,24 @@ describe('Produce', () => {
     }
   });
 
+  it('closes the connection when an acks=0 produce fails, since no response can carry the error (as Kafka does)', async () => {
+    const topic = await newTopic();
+    const corrupt = batch(['bad']);
+    corrupt[corrupt.length - 1] ^= 0x01;
+    const cases = [
+      createProduceRequest({ acks: 0, timeoutMs: 5000, topicData: [{ name: 'acks0-unknown-topic', partitionData: [{ index: 0, records: batch(['x']) }] }] }),
+      createProduceRequest({ acks: 0, timeoutMs: 5000, topicData: [{ name: topic.name, partitionData: [{ index: 0, records: corrupt }] }] }),
+      createProduceRequest({ acks: 0, timeoutMs: 5000, topicData: [{ name: topic.name, partitionData: [{ index: 3, records: batch(['x']) }] }] }),
+    ];
+    for (const body of cases) {
+      const raw = await RawConnection.connect(kafka.port);
+      await raw.write(encodeRequest(ApiKey.Produce, 9, 1, 'acks0', body));
+      expect(await raw.waitForClose(3000)).toBe(true);
+      expect(raw.frames).toHaveLength(0);
+    }
+    expect(kafka.broker.logs.log(topic.name, 0)!.highWatermark).toBe(0n);
+  });
+
   it('rejects a batch with a bad CRC with CORRUPT_MESSAGE and appends nothing, while another partition succeeds', async () => {
     const topic = await newTopic(2);
     const bad = batch(['one', 'two']);

@@ -298,6 +298,27 @@ describe('malformed requests close only their own connection', () => {
     }
   });
 
+  it.each([
+    ['', '1.0', ErrorCode.INVALID_REQUEST],
+    ['bad name', '1.0', ErrorCode.INVALID_REQUEST],
+    ['@platformatic/kafka', '1.0', ErrorCode.INVALID_REQUEST],
+    ['librdkafka', '2.3.0-', ErrorCode.INVALID_REQUEST],
+    ['librdkafka', '2.3.0', 0],
+    ['confluent-kafka-python', '2.3.0-rdkafka-2.3.0', 0],
+    ['platformatic-kafka', '1.35.0', 0],
+  ])('ApiVersions v3 checks the client software name %j and version %j (KIP-511)', async (name, version, errorCode) => {
+    const c = await WireClient.connect(kafka.port);
+    try {
+      const res = await c.send<ApiVersionsResponse>(ApiKey.ApiVersions, 3, createApiVersionsRequest({ clientSoftwareName: name, clientSoftwareVersion: version }));
+      expect(res.errorCode).toBe(errorCode);
+      expect(res.apiKeys.length > 0).toBe(errorCode === 0);
+      // older versions carry no software name, so nothing is checked
+      expect((await c.send<ApiVersionsResponse>(ApiKey.ApiVersions, 2, createApiVersionsRequest())).errorCode).toBe(0);
+    } finally {
+      c.close();
+    }
+  });
+
   it('a truncated request (the frame ends before the body does) closes the connection, for every served API and version', async () => {
     for (const h of kafka.broker.registry.list()) {
       for (const version of new Set([h.minVersion, Math.floor((h.minVersion + h.maxVersion) / 2), h.maxVersion])) {

@@ -2,7 +2,8 @@
 // (framing, magic 2, CRC, size, header sanity, CreateTime bounds) BEFORE anything is written, then base offsets
 // and the partition leader epoch are stamped in place (neither is covered by the CRC). Only LogAppendTime
 // topics (or a client batch wrongly flagged LogAppendTime on a CreateTime topic) rewrite the header and
-// recompute the CRC. Records are never decoded here.
+// recompute the CRC. Records are never decoded here, except on compacted topics, where every record must have a
+// key (cleaner/keyless-records.ts walks the record framing).
 import {
   ATTR_CONTROL,
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
@@ -13,6 +14,7 @@ import {
   stampBaseOffset,
   validateRecordBatch,
 } from '@tributary/protocol';
+import { rejectKeylessRecords } from './cleaner/keyless-records';
 import type { LogConfig } from './log-config';
 import { LogError } from './log-errors';
 
@@ -53,6 +55,8 @@ export interface ValidateOptions {
   /** Control batches (transaction markers) may only come from the coordinators. */
   allowControl: boolean;
   nowMs: number;
+  /** `<topic>-<partition>`, for Kafka's keyless-record message on compacted topics. */
+  topicPartition?: string;
 }
 
 /** Validates every batch of an append; throws LogError on the first bad one. */
@@ -93,6 +97,7 @@ export function validateBatches(records: Buffer, config: LogConfig, opts: Valida
     batches.push({ position: p, size, lastOffsetDelta, recordCount, attributes, maxTimestamp, baseOffset: -1n });
     p += size;
   }
+  if (config.compactEnabled) rejectKeylessRecords(records, batches, opts.topicPartition ?? '');
   return batches;
 }
 

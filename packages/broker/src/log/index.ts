@@ -6,7 +6,15 @@ export type { AppendOptions, AppendResult } from './append-validator';
 export type { ReadOptions, LogReadResult } from './log-reads';
 export { FlushScheduler, type Flushable, type FlushSchedulerOptions } from './flush-scheduler';
 export { Segment, segmentFileName, parseSegmentFileName, type SegmentSettings } from './segment';
-export { LogError, isLogError, defaultLogLogger, type LogErrorName, type LogLogger } from './log-errors';
+export { LogError, isLogError, defaultLogLogger, type LogErrorName, type LogLogger, type RecordError } from './log-errors';
+export {
+  LogCleaner,
+  cleanerOptions,
+  type CleanableState,
+  type CleanNowOptions,
+  type LogCleanerOptions,
+  type PartitionCleaning,
+} from './cleaner/log-cleaner';
 export {
   resolveTopicConfig,
   toLogConfig,

@@ -41,6 +41,14 @@ export interface LogConfig {
   retentionBytes: number;
   deleteEnabled: boolean;
   compactEnabled: boolean;
+  /** Compaction (cleaner/): how long tombstones stay after their first clean (KIP-534 delete horizon). */
+  deleteRetentionMs: number;
+  /** Compaction: records younger than this are never cleaned. */
+  minCompactionLagMs: number;
+  /** Compaction: a dirty record older than this makes the partition due whatever its dirty ratio; Infinity: never. */
+  maxCompactionLagMs: number;
+  /** Compaction: the dirty share of a partition that makes it due. */
+  minCleanableDirtyRatio: number;
   timestampType: TimestampType;
   /** Largest accepted (now - CreateTime); Infinity when unbounded. */
   timestampBeforeMaxMs: number;
@@ -120,9 +128,12 @@ export function toLogConfig(entries: ReadonlyMap<string, ResolvedConfigEntry>, f
   const policy = splitList(v('cleanup.policy')).map((p) => p.toLowerCase());
   const difference = toNumber(v('message.timestamp.difference.max.ms'));
   const retentionMs = toNumber(v('retention.ms'));
+  const compactEnabled = policy.includes('compact');
+  const maxCompactionLagMs = toNumber(v('max.compaction.lag.ms'));
   return {
     segmentBytes: toNumber(v('segment.bytes')),
-    segmentMs: toNumber(v('segment.ms')),
+    // Kafka's LogConfig.maxSegmentMs: a compacted topic rolls by max.compaction.lag.ms too, so the cleaner can reach it
+    segmentMs: compactEnabled ? Math.min(toNumber(v('segment.ms')), maxCompactionLagMs) : toNumber(v('segment.ms')),
     segmentJitterMs: toNumber(v('segment.jitter.ms')),
     segmentIndexBytes: toNumber(v('segment.index.bytes')),
     indexIntervalBytes: toNumber(v('index.interval.bytes')),
@@ -130,7 +141,11 @@ export function toLogConfig(entries: ReadonlyMap<string, ResolvedConfigEntry>, f
     retentionMs: retentionMs < 0 ? Infinity : retentionMs,
     retentionBytes: toNumber(v('retention.bytes')),
     deleteEnabled: policy.includes('delete'),
-    compactEnabled: policy.includes('compact'),
+    compactEnabled,
+    deleteRetentionMs: toNumber(v('delete.retention.ms')),
+    minCompactionLagMs: toNumber(v('min.compaction.lag.ms')),
+    maxCompactionLagMs,
+    minCleanableDirtyRatio: Number(v('min.cleanable.dirty.ratio')),
     timestampType: v('message.timestamp.type').trim() === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
     timestampBeforeMaxMs: Math.min(toNumber(v('message.timestamp.before.max.ms')), difference),
     timestampAfterMaxMs: Math.min(toNumber(v('message.timestamp.after.max.ms')), difference),

@@ -25,10 +25,18 @@ export type LogErrorName =
   | 'INVALID_TXN_STATE'
   | 'TRANSACTION_COORDINATOR_FENCED';
 
+/** A per-record rejection (Produce v8+ `recordErrors`): the record's index in its batch and why. */
+export interface RecordError {
+  batchIndex: number;
+  message: string | null;
+}
+
 export class LogError extends KafkaProtocolError {
   constructor(
     readonly errorName: LogErrorName,
     message: string,
+    /** The records that caused an INVALID_RECORD (keyless records on a compacted topic). */
+    readonly recordErrors: readonly RecordError[] = [],
   ) {
     super(ErrorCode[errorName], message);
   }

@@ -2,11 +2,13 @@
 // `<topic>-<partition>` (Kafka's layout), and the topic catalogue in topics.json. Topic admin (create, delete,
 // add partitions, alter configs) validates first, then changes files, then persists the catalogue (the commit
 // point); admin operations are serialised. Effective config = topic override ?? broker property ?? Kafka default,
-// with sources for DescribeConfigs. Retention runs on a timer. Broker-only properties read here: log.dir(s),
-// log.flush.on.ack.all (default true), log.retention.check.interval.ms (default 300000).
+// with sources for DescribeConfigs. Retention and the log cleaner (compaction, cleaner/) run on timers. Broker-only
+// properties read here: log.dir(s), log.flush.on.ack.all (default true), log.retention.check.interval.ms (default
+// 300000), log.cleaner.enable / log.cleaner.backoff.ms / log.cleaner.dedupe.buffer.size.
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { LogCleaner, cleanerOptions } from './cleaner/log-cleaner';
 import type { SyncFn } from './file-io';
 import { FlushScheduler } from './flush-scheduler';
 import { resolveTopicConfig, toLogConfig, validateBrokerConfig, type LogConfig, type ResolvedConfigEntry } from './log-config';
@@ -53,6 +55,8 @@ export class LogManager {
   private readonly deletedListeners = new Set<(topic: string) => void>();
   private retentionTimer: NodeJS.Timeout | undefined;
   private retentionRunning = false;
+  /** Compaction of `cleanup.policy=compact` topics; `cleaner.cleanNow()` runs a round at once. */
+  cleaner!: LogCleaner;
   private readonly flushOnAckAll: boolean;
   readonly retentionCheckIntervalMs: number;
 
@@ -86,6 +90,8 @@ export class LogManager {
       mgr.topicsByName.set(record.name, { record, logs });
     }
     if (mgr.retentionCheckIntervalMs > 0) mgr.startRetention();
+    mgr.cleaner = new LogCleaner(mgr, cleanerOptions(brokerConfig));
+    mgr.cleaner.start();
     return mgr;
   }
 
@@ -256,9 +262,10 @@ export class LogManager {
     this.retentionTimer = undefined;
   }
 
-  /** Stops retention, waits for admin work, then flushes and closes every log. */
+  /** Stops retention and the cleaner, waits for admin work, then flushes and closes every log. */
   async close(): Promise<void> {
     this.stopRetention();
+    await this.cleaner.stop();
     await this.adminChain.catch(() => undefined);
     const logs = [...this.topicsByName.values()].flatMap((t) => t.logs);
     await Promise.all(logs.map((l) => l.close()));

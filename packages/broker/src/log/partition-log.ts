@@ -123,7 +123,11 @@ export class PartitionLog {
     try {
       this.checkAvailable();
       const now = this.clock();
-      const batches = validateBatches(records, this.config, { allowControl: opts.origin === 'coordinator', nowMs: now });
+      const batches = validateBatches(records, this.config, {
+        allowControl: opts.origin === 'coordinator',
+        nowMs: now,
+        topicPartition: path.basename(this.dir),
+      });
       const appendTime = this.config.timestampType === 'LogAppendTime' ? BigInt(now) : undefined;
       const baseOffset = this.nextOffset;
       const lastOffset = assignOffsets(records, batches, baseOffset, opts.leaderEpoch ?? this.leaderEpoch, appendTime);

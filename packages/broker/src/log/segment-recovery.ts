@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProtocolError, validateRecordBatch } from '@tributary/protocol';
 import { BatchScanner } from './batch-scanner';
+import { recoverInterruptedSwaps } from './cleaner/swap-recovery';
 import type { LogLogger } from './log-errors';
 import { Segment, parseSegmentFileName, segmentFileName, type SegmentSettings } from './segment';
 
@@ -23,9 +24,13 @@ export interface OpenSegmentOptions {
   nowMs: number;
 }
 
-/** Opens every segment of a partition directory (the last one as active), removing `*.deleted`/`*.tmp` leftovers. */
+/**
+ * Opens every segment of a partition directory (the last one as active), after completing or rolling back an
+ * interrupted cleaner swap, removing `*.deleted`/`*.tmp` leftovers.
+ */
 export function openSegments(dir: string, settings: SegmentSettings, logger: LogLogger, nowMs: number): Segment[] {
   fs.mkdirSync(dir, { recursive: true });
+  recoverInterruptedSwaps(dir, logger); // a cleaner swap cut short by a crash: roll back or finish it first
   const bases: bigint[] = [];
   for (const name of fs.readdirSync(dir)) {
     const base = parseSegmentFileName(name);
