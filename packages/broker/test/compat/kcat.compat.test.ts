@@ -2,6 +2,8 @@
 import { createTestBroker, type TestBroker } from '@tributary/broker/testing';
 import { requireProgram, run } from './programs';
 
+jest.setTimeout(120_000);
+
 describe('kcat (librdkafka)', () => {
   let kafka: TestBroker;
   beforeAll(async () => {

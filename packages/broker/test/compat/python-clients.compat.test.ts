@@ -2,6 +2,8 @@
 import { createTestBroker, type TestBroker } from '@tributary/broker/testing';
 import { PYTHON, python, requireProgram } from './programs';
 
+jest.setTimeout(180_000);
+
 const CONFLUENT_PRODUCE_CONSUME = `
 import sys, json
 from confluent_kafka import Producer, Consumer, TopicPartition
