@@ -16,6 +16,9 @@ import type { HandlerRegistry } from './handlers/registry';
  */
 export type Interceptor = (request: any, ctx: RequestContext, next: () => Promise<unknown>) => unknown;
 
+/** A handler may encode its own response frame(s): Fetch sends large record sets without copying them. */
+type SelfEncoding = { encodeResponse?: (apiVersion: number, correlationId: number, response: any) => ResponseFrames };
+
 export class Dispatcher implements FrameHandler {
   private readonly interceptors = new Map<number, Interceptor>();
 
@@ -57,6 +60,8 @@ export class Dispatcher implements FrameHandler {
     if (this.logger.isLevelEnabled('trace')) {
       this.logger.trace({ conn: connection.id, api: handler.api.name, v: apiVersion, correlationId }, 'request');
     }
+    const encode = (handler as SelfEncoding).encodeResponse;
+    if (encode && !Buffer.isBuffer(response)) return encode(apiVersion, correlationId, response);
     return encodeResponse(apiKey, apiVersion, correlationId, response);
   }
 

@@ -5,16 +5,20 @@
 // that the first partition with data returns at least one batch even when larger (KIP-74). read_committed
 // (IsolationLevel 1) reads up to the last stable offset; with no transactions that is the high watermark.
 // Fetch sessions (KIP-227) are declined: SessionId 0 is answered, which makes clients send full requests.
+// Large record sets are not copied into the response: `encodeResponse` returns the frame in pieces (see below).
+import { randomBytes } from 'node:crypto';
 import {
   ApiKey,
   ErrorCode,
   KafkaProtocolError,
+  Writer,
+  encodeResponse,
   type FetchRequest,
   type FetchResponse,
   type FetchResponsePartitionData,
 } from '@tributary/protocol';
 import type { PartitionLog } from '../log/partition-log';
-import { defineHandler, type RequestContext } from './handler';
+import { defineHandler, type Handler, type RequestContext } from './handler';
 
 interface Target {
   topicIndex: number;
@@ -29,7 +33,7 @@ const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 const NO_EPOCH = { epoch: -1, endOffset: -1n };
 const NO_SNAPSHOT = { endOffset: -1n, epoch: -1 };
 
-export const fetch = defineHandler<FetchRequest, FetchResponse>(ApiKey.Fetch, { min: 4, max: 17 }, async (req, ctx) => {
+const handleFetch = defineHandler<FetchRequest, FetchResponse>(ApiKey.Fetch, { min: 4, max: 17 }, async (req, ctx) => {
   const byId = ctx.apiVersion >= 13;
   const targets: Target[] = [];
   const responses = req.topics.map((t, topicIndex) => {
@@ -59,6 +63,66 @@ export const fetch = defineHandler<FetchRequest, FetchResponse>(ApiKey.Fetch, { 
   targets.forEach((t, i) => responses[t.topicIndex].partitions.push(result.partitions[i]));
   return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses, nodeEndpoints: [] };
 });
+
+export const fetch: Handler<FetchRequest, FetchResponse> & { encodeResponse: typeof encodeFetchResponse } = {
+  ...handleFetch,
+  encodeResponse: encodeFetchResponse,
+};
+
+/** Record sets at least this large are sent as their own buffers; smaller ones are cheaper to copy. */
+const GATHER_MIN_BYTES = 16 * 1024;
+const MARKER_BYTES = 16;
+/** Stands in for a record set while the response is encoded; random, so no client can put it in a record. */
+const MARKER = randomBytes(MARKER_BYTES);
+
+/**
+ * Encodes the response frame without copying large record sets: returns the frame as pieces (encoded fields, a
+ * record set as read from the log, more encoded fields, ...) for the transport to write in order. Each large
+ * record set is encoded as the same random 16-byte marker; the markers are found again, in order, in the (small)
+ * encoded frame, and each one's length prefix is rewritten for the real size: int32 before v12, uvarint(length + 1)
+ * from v12 (flexible versions). The frame's size prefix is rewritten last.
+ */
+export function encodeFetchResponse(apiVersion: number, correlationId: number, response: FetchResponse): Buffer | Buffer[] {
+  const gathered: Buffer[] = [];
+  const marker = MARKER;
+  const body: FetchResponse = {
+    ...response,
+    responses: response.responses.map((t) => ({
+      ...t,
+      partitions: t.partitions.map((p) => {
+        if (!p.records || p.records.length < GATHER_MIN_BYTES) return p;
+        gathered.push(p.records);
+        return { ...p, records: marker };
+      }),
+    })),
+  };
+  if (gathered.length === 0) return encodeResponse(ApiKey.Fetch, apiVersion, correlationId, response);
+  const frame = encodeResponse(ApiKey.Fetch, apiVersion, correlationId, body);
+  const flexible = apiVersion >= 12;
+  const pieces: Buffer[] = [];
+  let from = 0;
+  let size = frame.length - 4;
+  for (const records of gathered) {
+    const at = frame.indexOf(marker, from);
+    if (at < 0 || (flexible ? frame[at - 1] !== MARKER_BYTES + 1 : frame.readInt32BE(at - 4) !== MARKER_BYTES)) {
+      throw new Error('fetch response: record set marker not found where expected');
+    }
+    if (flexible) {
+      const prefix = new Writer(5).uvarint(records.length + 1).finish();
+      pieces.push(frame.subarray(from, at - 1), prefix);
+      size += prefix.length - 1;
+    } else {
+      frame.writeInt32BE(records.length, at - 4);
+      pieces.push(frame.subarray(from, at));
+    }
+    pieces.push(records);
+    size += records.length - MARKER_BYTES;
+    from = at + MARKER_BYTES;
+  }
+  if (from < frame.length) pieces.push(frame.subarray(from));
+  frame.writeInt32BE(size, 0); // the frame's size prefix, in pieces[0]
+  return pieces;
+}
 
 async function readAll(ctx: RequestContext, targets: Target[], responseMaxBytes: number, readCommitted: boolean) {
   let bytes = 0;
