@@ -10,6 +10,7 @@ import { parseProperties } from '@tributary/protocol';
 import pino, { type Logger } from 'pino';
 import { BrokerConfig } from './config/broker-config';
 import { GroupCoordinator, groupCoordinatorConfig } from './coordinator/group-coordinator';
+import { TransactionCoordinator, transactionCoordinatorConfig } from './coordinator/transactions/transaction-coordinator';
 import { Dispatcher, type Interceptor } from './dispatch';
 import type { Handler } from './handlers/handler';
 import { HANDLERS } from './handlers/index';
@@ -37,6 +38,7 @@ export class Broker {
     readonly logger: Logger,
     readonly logs: LogManager,
     readonly groups: GroupCoordinator,
+    readonly transactions: TransactionCoordinator,
     readonly clusterId: string,
     handlers: readonly Handler[],
   ) {
@@ -66,10 +68,20 @@ export class Broker {
       throw err;
     }
     logs.onTopicDeleted((topic) => void groups.onTopicsDeleted([topic]));
-    const broker = new Broker(config, logger, logs, groups, clusterId, opts.handlers ?? HANDLERS);
+    let transactions: TransactionCoordinator;
+    try {
+      const txnLogger = logger.child({ layer: 'transactions' });
+      transactions = await TransactionCoordinator.open({ logs, groups, config: transactionCoordinatorConfig(config), logger: txnLogger, dataDir });
+    } catch (err) {
+      await groups.close();
+      await logs.close();
+      throw err;
+    }
+    const broker = new Broker(config, logger, logs, groups, transactions, clusterId, opts.handlers ?? HANDLERS);
     try {
       broker.boundPort = await broker.listener.listen();
     } catch (err) {
+      await transactions.close();
       await groups.close();
       await logs.close();
       throw err;
@@ -97,6 +109,7 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.listener.close();
+      await this.transactions.close();
       await this.groups.close();
       await this.logs.close();
       this.logger.info('broker stopped');

@@ -3,7 +3,9 @@
 // or MaxWaitMs passes, and is always answered. Reads return whole batches starting at the batch holding the
 // fetch offset (clients skip earlier records), bounded by the partition's and the response's MaxBytes, except
 // that the first partition with data returns at least one batch even when larger (KIP-74). read_committed
-// (IsolationLevel 1) reads up to the last stable offset; with no transactions that is the high watermark.
+// (IsolationLevel 1) reads up to the last stable offset (the first offset of the earliest open transaction, else
+// the high watermark) and lists the aborted transactions overlapping the returned batches, for the client to skip;
+// read_uncommitted sees everything, aborted records included.
 // Fetch sessions (KIP-227) are declined: SessionId 0 is answered, which makes clients send full requests.
 // Large record sets are not copied into the response: `encodeResponse` returns the frame in pieces (see below).
 import { randomBytes } from 'node:crypto';
@@ -136,7 +138,7 @@ async function readAll(ctx: RequestContext, targets: Target[], responseMaxBytes:
     }
     const log = t.log;
     const hw = log.highWatermark;
-    const lso = hw; // no transactions yet: the last stable offset is the high watermark
+    const lso = log.lastStableOffset;
     const budget = Math.max(0, Math.min(t.maxBytes, responseMaxBytes - bytes));
     try {
       const r = await log.read(t.fetchOffset, budget, { maxOffset: readCommitted ? lso : hw, minOneBatch: bytes === 0 });
@@ -150,7 +152,7 @@ async function readAll(ctx: RequestContext, targets: Target[], responseMaxBytes:
         divergingEpoch: NO_EPOCH,
         currentLeader: NO_LEADER,
         snapshotId: NO_SNAPSHOT,
-        abortedTransactions: readCommitted ? [] : null,
+        abortedTransactions: readCommitted ? abortedIn(log, t.fetchOffset, r.records) : null,
         preferredReadReplica: -1,
         records: r.records,
       });
@@ -168,6 +170,16 @@ async function readAll(ctx: RequestContext, targets: Target[], responseMaxBytes:
     }
   }
   return { partitions, bytes, error };
+}
+
+/** The aborted transactions a read_committed client needs to filter the returned batches. */
+function abortedIn(log: PartitionLog, fetchOffset: bigint, records: Buffer): { producerId: bigint; firstOffset: bigint }[] {
+  let upper = -1n;
+  for (let p = 0; p + 61 <= records.length; p += records.readInt32BE(p + 8) + 12) {
+    upper = records.readBigInt64BE(p) + BigInt(records.readInt32BE(p + 23)) + 1n; // baseOffset + lastOffsetDelta + 1
+  }
+  if (upper < 0n) return [];
+  return log.abortedTransactions(fetchOffset, upper).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
 }
 
 function partitionError(partitionIndex: number, errorCode: number): FetchResponsePartitionData {

@@ -1,5 +1,7 @@
 // Every handler this broker serves. The registry orders them by API key; ApiVersions is derived from them.
 import type { Handler } from './handler';
+import { addOffsetsToTxn } from './add-offsets-to-txn';
+import { addPartitionsToTxn } from './add-partitions-to-txn';
 import { alterConfigs } from './alter-configs';
 import { apiVersions } from './api-versions';
 import { createPartitions } from './create-partitions';
@@ -11,10 +13,12 @@ import { describeCluster } from './describe-cluster';
 import { describeConfigs } from './describe-configs';
 import { describeGroups } from './describe-groups';
 import { describeLogDirs } from './describe-log-dirs';
+import { endTxn } from './end-txn';
 import { fetch } from './fetch';
 import { findCoordinator } from './find-coordinator';
 import { heartbeat } from './heartbeat';
 import { incrementalAlterConfigs } from './incremental-alter-configs';
+import { initProducerId } from './init-producer-id';
 import { joinGroup } from './join-group';
 import { leaveGroup } from './leave-group';
 import { listGroups } from './list-groups';
@@ -26,6 +30,7 @@ import { offsetFetch } from './offset-fetch';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch';
 import { produce } from './produce';
 import { syncGroup } from './sync-group';
+import { txnOffsetCommit } from './txn-offset-commit';
 
 export const HANDLERS: readonly Handler[] = [
   produce, // 0
@@ -45,7 +50,12 @@ export const HANDLERS: readonly Handler[] = [
   createTopics, // 19
   deleteTopics, // 20
   deleteRecords, // 21
+  initProducerId, // 22
   offsetForLeaderEpoch, // 23
+  addPartitionsToTxn, // 24
+  addOffsetsToTxn, // 25
+  endTxn, // 26
+  txnOffsetCommit, // 28
   describeConfigs, // 32
   alterConfigs, // 33
   describeLogDirs, // 35

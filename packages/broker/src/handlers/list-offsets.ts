@@ -53,9 +53,9 @@ function lookup(log: PartitionLog, timestamp: bigint, readCommitted: boolean): {
   }
 }
 
-/** The last stable offset equals the high watermark until transactions exist. */
+/** The first offset of the earliest open transaction, else the high watermark. */
 function lastStableOffset(log: PartitionLog): bigint {
-  return log.highWatermark;
+  return log.lastStableOffset;
 }
 
 function result(partitionIndex: number, errorCode: number): PartitionResponse {

@@ -6,11 +6,14 @@
 // acks: 0 (no response; any error closes the connection, as in Kafka), 1 (answered once written) or -1 (answered
 // once fsynced, group commit).
 import {
+  ATTR_TRANSACTIONAL,
   ApiKey,
+  BATCH_OFFSETS,
   CompressionType,
   ErrorCode,
   KafkaProtocolError,
   ProtocolError,
+  RECORD_BATCH_HEADER_SIZE,
   TimestampType,
   decodeLegacyMessage,
   encodeRecordBatch,
@@ -33,7 +36,9 @@ export const produce = defineHandler<ProduceRequest, ProduceResponse>(ApiKey.Pro
       name: topic.name,
       partitionResponses: await Promise.all(
         topic.partitionData.map((p) =>
-          validAcks ? appendPartition(ctx, topic.name, p.index, p.records, acks as -1 | 0 | 1) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS),
+          validAcks
+            ? appendPartition(ctx, topic.name, p.index, p.records, acks as -1 | 0 | 1, req.transactionalId)
+            : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS),
         ),
       ),
     })),
@@ -48,12 +53,21 @@ export const produce = defineHandler<ProduceRequest, ProduceResponse>(ApiKey.Pro
   return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
 });
 
-async function appendPartition(ctx: RequestContext, topic: string, partition: number, records: Buffer | null, acks: -1 | 0 | 1): Promise<PartitionResponse> {
+async function appendPartition(
+  ctx: RequestContext,
+  topic: string,
+  partition: number,
+  records: Buffer | null,
+  acks: -1 | 0 | 1,
+  transactionalId: string | null,
+): Promise<PartitionResponse> {
   const log = ctx.broker.logs.log(topic, partition);
   if (!log) return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (!records || records.length === 0) return failed(partition, ErrorCode.CORRUPT_MESSAGE, 'produce request has no records');
   try {
     const batches = ctx.apiVersion < 3 ? legacyToBatch(records) : records;
+    const txnError = ctx.apiVersion < 3 ? 0 : verifyTransactional(ctx, transactionalId, topic, partition, batches);
+    if (txnError !== 0) return failed(partition, txnError);
     const r = await log.append(batches, { acks });
     return {
       index: partition,
@@ -86,6 +100,17 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
     errorMessage,
     currentLeader: { leaderId: -1, leaderEpoch: -1 },
   };
+}
+
+/**
+ * A transactional batch must belong to the producer's ongoing transaction and its partition must have been added
+ * to it (Kafka's transaction verification, KIP-890): otherwise it would open a transaction no coordinator ends.
+ */
+function verifyTransactional(ctx: RequestContext, transactionalId: string | null, topic: string, partition: number, records: Buffer): number {
+  if (records.length < RECORD_BATCH_HEADER_SIZE || (records.readInt16BE(BATCH_OFFSETS.attributes) & ATTR_TRANSACTIONAL) === 0) return 0;
+  const producerId = records.readBigInt64BE(BATCH_OFFSETS.producerId);
+  const epoch = records.readInt16BE(BATCH_OFFSETS.producerEpoch);
+  return ctx.broker.transactions.verifyTransactionalProduce(transactionalId, producerId, epoch, topic, partition);
 }
 
 /** Converts a legacy MessageSet (v0/v1 messages, possibly compressed wrappers) into one RecordBatch v2. */
