@@ -289,6 +289,7 @@ export class TransactionCoordinator {
     const commit = m.state === TxnState.PrepareCommit;
     const spec = { producerId: m.producerId, producerEpoch: m.producerEpoch, commit };
     const attempt = async (partitions: string[]): Promise<void> => {
+      if (this.closed) return;
       const retry = await writeMarkers(this.opts.logs, partitions, spec, this.opts.logger);
       if (this.closed) return;
       if (retry.length > 0) {
