@@ -3,7 +3,8 @@
 //
 // A connection's first byte picks its mode:
 //   'W'  size-prefixed frames (the same produce request frames the broker gets) are appended to a file of their
-//        own with one positional writeSync each and answered with a 64-byte ack at once (the acks=1 path);
+//        own (removed when the connection closes) with one positional writeSync each and answered with a 64-byte
+//        ack at once (the acks=1 path);
 //   'S'  the same, but acks wait for an fdatasync that started after the write, group-committed as the broker's
 //        FlushScheduler does: the first waiter schedules a sync on the next event-loop turn (setImmediate), writers
 //        arriving while it runs share the next one, started as soon as it completes (the acks=all path);
@@ -53,7 +54,8 @@ class Chunks {
 let files = 0;
 
 function serveWrites(socket: Socket, input: Chunks, dir: string, sync: boolean): void {
-  const fd = fs.openSync(path.join(dir, `ceiling-${process.pid}-${files++}.dat`), 'w');
+  const file = path.join(dir, `ceiling-${process.pid}-${files++}.dat`);
+  const fd = fs.openSync(file, 'w');
   let position = 0;
   let syncing = false;
   let syncScheduled = false;
@@ -105,7 +107,11 @@ function serveWrites(socket: Socket, input: Chunks, dir: string, sync: boolean):
     input.push(chunk);
     onFrames();
   });
-  socket.on('close', () => fs.closeSync(fd));
+  socket.on('close', () => {
+    // removed at once, so its dirty pages are dropped rather than written back while later runs measure
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+  });
   onFrames();
 }
 

@@ -7,7 +7,6 @@ export class FrameClient {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private readonly waiters: ((frame: Buffer) => void)[] = [];
-  private readonly sentAt: number[] = [];
   private head = 0;
   private error: Error | undefined;
 
@@ -156,6 +155,82 @@ export function pump(client: FrameClient, frame: () => Buffer, inFlight: number,
 export function forSeconds(seconds: number): () => boolean {
   const stopAt = performance.now() + seconds * 1000;
   return () => performance.now() < stopAt;
+}
+
+/**
+ * One request in flight, for the read loops: socket reads land in one fixed buffer (net's `onread`) and each
+ * response is assembled in a reused buffer, so reading allocates nothing per response. A response is valid until
+ * the next request.
+ */
+export class ReadClient {
+  private assembly = Buffer.allocUnsafe(1 << 20);
+  private have = 0;
+  private waiter: ((frame: Buffer | Error) => void) | undefined;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('error', (e) => this.waiter?.(e));
+    socket.on('close', () => this.waiter?.(new Error('connection closed')));
+  }
+
+  static connect(port: number, hello?: Buffer): Promise<ReadClient> {
+    return new Promise((resolve, reject) => {
+      let client: ReadClient | undefined;
+      const s = connect({
+        host: '127.0.0.1',
+        port,
+        noDelay: true,
+        onread: {
+          buffer: Buffer.allocUnsafe(1 << 20),
+          callback: (n, buf) => {
+            client!.onRead(buf as Buffer, n);
+            return true;
+          },
+        },
+      });
+      s.once('error', reject);
+      s.once('connect', () => {
+        s.off('error', reject);
+        if (hello) s.write(hello);
+        client = new ReadClient(s);
+        resolve(client);
+      });
+    });
+  }
+
+  request(frame: Buffer): Promise<Buffer> {
+    if (this.waiter) return Promise.reject(new Error('one request at a time'));
+    return new Promise((resolve, reject) => {
+      this.waiter = (f) => {
+        this.waiter = undefined;
+        if (f instanceof Error) reject(f);
+        else resolve(f);
+      };
+      this.socket.write(frame);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private onRead(buf: Buffer, n: number): void {
+    const data = buf.subarray(0, n);
+    const need = this.have + n;
+    if (need > this.assembly.length) {
+      const total = this.have >= 4 ? 4 + this.assembly.readInt32BE(0) : 0;
+      const bigger = Buffer.allocUnsafe(Math.max(need, total, 2 * this.assembly.length));
+      this.assembly.copy(bigger, 0, 0, this.have);
+      this.assembly = bigger;
+    }
+    data.copy(this.assembly, this.have);
+    this.have = need;
+    if (this.have < 4) return;
+    const total = 4 + this.assembly.readInt32BE(0);
+    if (this.have < total) return;
+    if (this.have > total) return this.waiter?.(new Error('unexpected bytes after the response'));
+    this.have = 0;
+    this.waiter?.(this.assembly.subarray(0, total));
+  }
 }
 
 /** A ceiling-server hello: the mode byte, and for 'R' the file to read. */

@@ -37,7 +37,7 @@ function render(head: string[], body: string[][]): string {
 
 export function throughputTable(rows: ThroughputRow[]): string {
   return render(
-    ['measurement', 'client', 'records/s', 'MB/s', 'ceiling', '% of ceiling', 'server CPU', 'note'],
+    ['measurement', 'client', 'records/s', 'MB/s', 'ceiling', '% of ceiling', 'server CPU', 'CPU s/GB', 'note'],
     rows.map((r) => [
       r.what,
       r.client,
@@ -46,6 +46,7 @@ export function throughputTable(rows: ThroughputRow[]): string {
       r.ceiling === undefined ? '' : mb(r.ceiling),
       r.ceiling === undefined ? '' : `${((100 * r.bytes) / r.ceiling).toFixed(0)}%`,
       r.serverCpu === undefined ? '' : `${(100 * r.serverCpu).toFixed(0)}%`,
+      r.serverCpu === undefined ? '' : (r.serverCpu / (r.bytes / 1e9)).toFixed(2),
       r.note ?? '',
     ]),
   );

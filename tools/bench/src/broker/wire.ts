@@ -14,7 +14,7 @@ import {
   type FetchResponse,
   type ProduceResponse,
 } from '@tributary/protocol';
-import { FrameClient, hello } from './frame-client';
+import { ReadClient, hello } from './frame-client';
 
 export const PRODUCE_VERSION = 8; // what kafkajs sends; librdkafka 2.0 sends v7, the same layout
 export const FETCH_VERSION = 11; // what librdkafka 2.0 and kafkajs send
@@ -69,7 +69,7 @@ export interface ReadResult {
  * Counts the bytes of record batches received.
  */
 export async function fetchLoop(port: number, topic: string, chunkBytes: number, seconds: number): Promise<ReadResult> {
-  const client = await FrameClient.connect(port);
+  const client = await ReadClient.connect(port);
   try {
     let offset = 0n;
     let bytes = 0;
@@ -89,7 +89,7 @@ export async function fetchLoop(port: number, topic: string, chunkBytes: number,
         forgottenTopicsData: [],
         rackId: '',
       });
-      const frame = await client.send(encodeRequest(ApiKey.Fetch, FETCH_VERSION, requests, 'bench', req));
+      const frame = await client.request(encodeRequest(ApiKey.Fetch, FETCH_VERSION, requests, 'bench', req));
       requests++;
       const res = decodeResponse(frame, ApiKey.Fetch, FETCH_VERSION).body as FetchResponse;
       const p = res.responses[0].partitions[0];
@@ -121,7 +121,7 @@ function nextOffset(records: Buffer): bigint | undefined {
 
 /** The consume ceiling: reads `file` through the ceiling server in `chunkBytes` requests, one in flight, wrapping at the end. */
 export async function ceilingReadLoop(port: number, file: string, fileBytes: number, chunkBytes: number, seconds: number): Promise<ReadResult> {
-  const client = await FrameClient.connect(port, hello('R', file));
+  const client = await ReadClient.connect(port, hello('R', file));
   try {
     let position = 0;
     let bytes = 0;
@@ -133,7 +133,7 @@ export async function ceilingReadLoop(port: number, file: string, fileBytes: num
       const r = Buffer.from(req);
       r.writeBigInt64BE(BigInt(position), 0);
       r.writeInt32BE(chunkBytes, 8);
-      const frame = await client.send(r);
+      const frame = await client.request(r);
       requests++;
       const n = frame.length - 4;
       bytes += n;

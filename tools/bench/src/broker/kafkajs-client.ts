@@ -1,5 +1,6 @@
-// Produce throughput with kafkajs: `concurrency` send() calls in flight, each one batch of `batch` records of
-// `size` bytes (null keys, no compression) to partition 0, refilled as they complete, for about `seconds`.
+// kafkajs in the benchmark: produce throughput with `concurrency` send() calls in flight, each one batch of `batch`
+// records of `size` bytes (null keys, no compression) to partition 0, refilled as they complete, for about
+// `seconds`; and DeleteTopics between runs, so the broker drops the files of finished runs.
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 
@@ -9,13 +10,14 @@ export interface ClientProduceResult {
   seconds: number;
 }
 
+const client = (port: number) => new Kafka({ clientId: 'bench', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
+
 export async function kafkajsProduce(
   port: number,
   topic: string,
   opts: { size: number; acks: -1 | 1; batch: number; concurrency: number; seconds: number },
 ): Promise<ClientProduceResult> {
-  const kafka = new Kafka({ clientId: 'bench', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, maxInFlightRequests: opts.concurrency });
+  const producer = client(port).producer({ allowAutoTopicCreation: false, idempotent: false, maxInFlightRequests: opts.concurrency });
   await producer.connect();
   try {
     const value = randomBytes(opts.size);
@@ -36,5 +38,15 @@ export async function kafkajsProduce(
     return { records, bytes: records * opts.size, seconds };
   } finally {
     await producer.disconnect();
+  }
+}
+
+export async function deleteTopics(port: number, topics: string[]): Promise<void> {
+  const admin = client(port).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics, timeout: 30_000 });
+  } finally {
+    await admin.disconnect();
   }
 }
