@@ -8,11 +8,11 @@
 // on every commit. On start the coordinator replays the log (last value per key wins, tombstones delete) and
 // rebuilds groups: one with members comes back Stable with its generation and assignments, and each member
 // must heartbeat within its session timeout or it is removed (as Kafka does when a coordinator loads a group).
+import { ErrorCode } from '@tributary/protocol';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/broker-config';
 import type { LogManager } from '../log/log-manager';
-import type { CoordinatorRecord, StoredGroup } from './coordinator-records';
-import { OFFSETS_TOPIC } from './coordinator-records';
+import { OFFSETS_TOPIC, type CoordinatorRecord, type StoredGroup } from './coordinator-records';
 import { ClassicGroup, EMPTY_BYTES, Member, type CommittedOffset, type GroupState, type JoinResult, type SyncResult } from './group';
 import {
   GroupMembership,
@@ -25,7 +25,6 @@ import {
 } from './group-membership';
 import { OffsetManager, type OffsetCommitArgs, type OffsetDeleteResult, type OffsetFetchResult, type TopicPartitionErrors } from './offset-manager';
 import { OffsetsTopic, appendErrorCode } from './offsets-topic';
-import { ErrorCode } from '@tributary/protocol';
 
 export interface GroupCoordinatorConfig extends MembershipConfig {
   offsetsTopicPartitions: number;
@@ -151,8 +150,8 @@ export class GroupCoordinator implements GroupRegistry {
   // ------------------------------------------------------------------ admin
 
   describeGroup(groupId: string): GroupDescription {
-    const group = this.groups.get(groupId);
     if (groupId === '') return { groupId, errorCode: ErrorCode.INVALID_GROUP_ID, state: 'Dead', protocolType: '', protocol: '', members: [] };
+    const group = this.groups.get(groupId);
     if (!group) return { groupId, errorCode: ErrorCode.NONE, state: 'Dead', protocolType: '', protocol: '', members: [] };
     const stable = group.is('Stable');
     return {

@@ -1,6 +1,7 @@
-// librdkafka 2.0.x consumer groups (Debian's kcat and confluent-kafka-python; npm run compat:install):
-// kcat's balanced consumer (-G), the cooperative-sticky assignor's two-phase incremental rebalance, and static
-// membership (group.instance.id) surviving a consumer restart without a rebalance.
+// Consumer groups of clients built on librdkafka 2.0.x (Debian's kcat and confluent-kafka-python) and of
+// kafka-python (npm run compat:install): kcat's balanced consumer (-G), the cooperative-sticky assignor's two-phase
+// incremental rebalance, static membership (group.instance.id) surviving a restart without a rebalance, and
+// kafka-python's group consumer.
 import { createTestBroker, type TestBroker } from '@tributary/broker/testing';
 import { PYTHON, python, requireProgram, run } from '../compat/programs';
 
@@ -92,7 +93,33 @@ c2.close()
 print(json.dumps({'first': first, 'second': second, 'elapsed': elapsed}))
 `;
 
-describe('librdkafka consumer groups', () => {
+// kafka-python: two group members split the partitions, commit, and a later member resumes after the commits.
+const KAFKA_PYTHON_GROUP = `
+import sys, json
+from kafka import KafkaProducer, KafkaConsumer
+bootstrap, topic, group = sys.argv[1], sys.argv[2], sys.argv[3]
+p = KafkaProducer(bootstrap_servers=bootstrap, acks='all')
+for i in range(40): p.send(topic, key=b'k%d' % i, value=b'v%d' % i)
+p.flush()
+def consume(n):
+    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset='earliest',
+                      enable_auto_commit=False, consumer_timeout_ms=3000, session_timeout_ms=6000, heartbeat_interval_ms=200)
+    got = []
+    for m in c:
+        got.append(m.value.decode())
+        c.commit()
+        if len(got) >= n: break
+    assignment = sorted(tp.partition for tp in c.assignment())
+    c.close()
+    return got, assignment
+first, assignment = consume(40)
+for i in range(5): p.send(topic, value=b'later%d' % i)
+p.flush()
+second, _ = consume(5)
+print(json.dumps({'first': first, 'assignment': assignment, 'second': second}))
+`;
+
+describe('librdkafka and kafka-python consumer groups', () => {
   let kafka: TestBroker;
   beforeAll(async () => {
     requireProgram('kcat');
@@ -151,5 +178,14 @@ describe('librdkafka consumer groups', () => {
     // timeout expires it.
     expect(g).toMatchObject({ state: 'Stable', members: [expect.objectContaining({ groupInstanceId: 'static-1' })] });
     expect(kafka.broker.groups.fetchOffsets('static-group', null).topics[0].partitions.reduce((n, p) => n + Number(p.offset), 0)).toBe(30);
+  });
+
+  it('kafka-python consumes as a group member, commits, and a new member resumes after the commits', async () => {
+    await kafka.broker.logs.createTopic('kafka-python-topic', { partitions: 2 });
+    const out = JSON.parse(await python(KAFKA_PYTHON_GROUP, [kafka.bootstrap, 'kafka-python-topic', 'kafka-python-group'], 100_000));
+    expect(out.assignment).toEqual([0, 1]);
+    expect(out.first.sort()).toEqual(Array.from({ length: 40 }, (_, i) => `v${i}`).sort());
+    expect(out.second.sort()).toEqual(['later0', 'later1', 'later2', 'later3', 'later4']);
+    expect(kafka.broker.groups.describeGroup('kafka-python-group')).toMatchObject({ state: 'Empty', protocolType: 'consumer' });
   });
 });
