@@ -1,24 +1,21 @@
-// The classic rebalance protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), after Kafka's classic group
-// coordinator (GroupMetadataManager.classicGroup*):
+// The classic group membership requests (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), after Kafka's classic group
+// coordinator (GroupMetadataManager.classicGroup*); the rebalance engine they drive is in rebalancer.ts:
 // - A new dynamic member is first sent MEMBER_ID_REQUIRED with a generated id (JoinGroup v4+) and joins with it;
 //   a static member (group.instance.id) joins at once, and one that comes back with an unknown member id takes
 //   over its old slot (member id replaced, assignment kept; in a Stable group no rebalance unless the selected
 //   protocol would change; fenced: the old id's pending requests get FENCED_INSTANCE_ID).
-// - A join that changes the group starts PreparingRebalance; the join phase completes when every member has
-//   rejoined (and no MEMBER_ID_REQUIRED id is outstanding) or the rebalance timeout (the members' largest)
-//   passes, which removes dynamic members that did not rejoin. A rebalance out of Empty waits
-//   group.initial.rebalance.delay.ms (extended while members keep arriving, up to the rebalance timeout).
-// - Completing the join bumps the generation, selects the protocol by vote, answers every JoinGroup (the leader
-//   gets all members' metadata) and waits for SyncGroups: the leader's assignments are persisted, then every
-//   member gets its own (empty bytes when the leader gave none). Members that do not sync within the rebalance
-//   timeout are removed. A member rejoining right after its SyncGroup (the cooperative protocol's second round)
-//   is an ordinary metadata change, so it simply starts the next rebalance.
-// - A session timer per member, reset by heartbeats and requests, removes a member that goes silent; members
-//   parked in JoinGroup/SyncGroup are kept (new members only until the 5-minute new-member join timeout).
+// - A join that changes the group, a leaving or expiring member, or the leader rejoining starts a rebalance; the
+//   join is parked until the join phase completes. SyncGroup parks followers until the leader's assignment is
+//   persisted; then every member gets its own (empty bytes when the leader gave none). A member rejoining right
+//   after its SyncGroup (the cooperative protocol's second round) is an ordinary metadata change: it starts the
+//   next rebalance.
+// - Every request is validated as Kafka does (group id, session timeout bounds, protocol type and names, member
+//   id, group.instance.id fencing, generation) and answered with Kafka's error codes.
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@tributary/protocol';
 import type { Logger } from 'pino';
 import { ClassicGroup, EMPTY_BYTES, Member, joinError, syncError, type JoinResult, type JoinWaiter, type Protocol, type SyncResult } from './group';
+import { Rebalancer, unref } from './rebalancer';
 
 /** Kafka's group.new.member.join.timeout (internal): how long a new member may wait in JoinGroup. */
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
@@ -76,17 +73,16 @@ export interface LeaveResult {
   members: { memberId: string; groupInstanceId: string | null; errorCode: number }[];
 }
 
-const unref = (t: NodeJS.Timeout): NodeJS.Timeout => {
-  t.unref();
-  return t;
-};
-
 export class GroupMembership {
+  private readonly rebalancer: Rebalancer;
+
   constructor(
     private readonly registry: GroupRegistry,
     private readonly config: MembershipConfig,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.rebalancer = new Rebalancer(registry, config, logger);
+  }
 
   // ------------------------------------------------------------------ JoinGroup
 
@@ -102,7 +98,7 @@ export class GroupMembership {
       group = this.registry.create(req.groupId);
     }
     if (!this.acceptJoiningMember(group, req.memberId)) {
-      if (group.members.has(req.memberId)) this.removeMemberAndUpdateGroup(group, group.members.get(req.memberId)!, 'group is over capacity');
+      if (group.members.has(req.memberId)) this.rebalancer.removeMemberAndUpdateGroup(group, group.members.get(req.memberId)!, 'group is over capacity');
       return Promise.resolve(joinError('', ErrorCode.GROUP_MAX_SIZE_REACHED));
     }
     const g = group;
@@ -139,7 +135,7 @@ export class GroupMembership {
       return this.addMemberAndRebalance(group, req, newMemberId, done);
     }
     if (req.requireKnownMemberId) {
-      const timer = unref(setTimeout(() => this.expirePendingMember(group, newMemberId), req.sessionTimeoutMs));
+      const timer = unref(setTimeout(() => this.rebalancer.expirePendingMember(group, newMemberId), req.sessionTimeoutMs));
       group.addPendingJoin(newMemberId, timer);
       return done(joinError(newMemberId, ErrorCode.MEMBER_ID_REQUIRED));
     }
@@ -164,28 +160,15 @@ export class GroupMembership {
         return this.updateMemberAndRebalance(group, member, req, done, reason);
       case 'CompletingRebalance':
         // Same metadata: it probably missed the JoinGroup answer; give it the current generation again.
-        if (member.matches(req.protocols)) return done(this.currentJoinResult(group, memberId, group.isLeader(memberId)));
+        if (member.matches(req.protocols)) return done(this.rebalancer.currentJoinResult(group, memberId, group.isLeader(memberId)));
         return this.updateMemberAndRebalance(group, member, req, done, `member ${memberId} changed its metadata`);
       case 'Stable':
         // The leader rejoining forces a rebalance (how it reacts to metadata changes that members cannot see).
         if (group.isLeader(memberId) || !member.matches(req.protocols)) return this.updateMemberAndRebalance(group, member, req, done, reason);
-        return done(this.currentJoinResult(group, memberId, false));
+        return done(this.rebalancer.currentJoinResult(group, memberId, false));
       default:
         return done(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID));
     }
-  }
-
-  private currentJoinResult(group: ClassicGroup, memberId: string, withMembers: boolean): JoinResult {
-    return {
-      errorCode: ErrorCode.NONE,
-      generationId: group.generationId,
-      protocolType: group.protocolType,
-      protocolName: group.protocolName,
-      leader: group.leaderId ?? '',
-      skipAssignment: false,
-      memberId,
-      members: withMembers ? group.currentMemberMetadata() : [],
-    };
   }
 
   private addMemberAndRebalance(group: ClassicGroup, req: JoinRequest, memberId: string, done: JoinWaiter): void {
@@ -203,13 +186,13 @@ export class GroupMembership {
     if (group.is('PreparingRebalance') && group.previousState === 'Empty') group.newMemberAdded = true;
     group.add(member, done);
     // A new member cannot heartbeat while its JoinGroup is parked; it is dropped if the join takes too long.
-    this.rescheduleHeartbeat(group, member, NEW_MEMBER_JOIN_TIMEOUT_MS);
-    this.maybePrepareRebalanceOrCompleteJoin(group, `new member ${memberId} joins (${req.reason ?? 'no reason given'})`);
+    this.rebalancer.rescheduleHeartbeat(group, member, NEW_MEMBER_JOIN_TIMEOUT_MS);
+    this.rebalancer.maybePrepareRebalanceOrCompleteJoin(group, `new member ${memberId} joins (${req.reason ?? 'no reason given'})`);
   }
 
   private updateMemberAndRebalance(group: ClassicGroup, member: Member, req: JoinRequest, done: JoinWaiter, reason: string): void {
     group.updateMember(member, req.protocols, req.rebalanceTimeoutMs, req.sessionTimeoutMs, done);
-    this.maybePrepareRebalanceOrCompleteJoin(group, reason);
+    this.rebalancer.maybePrepareRebalanceOrCompleteJoin(group, reason);
   }
 
   private updateStaticMember(group: ClassicGroup, req: JoinRequest, oldMemberId: string, newMemberId: string, done: JoinWaiter): void {
@@ -219,11 +202,11 @@ export class GroupMembership {
     const previous = { protocols: member.protocols, rebalanceTimeoutMs: member.rebalanceTimeoutMs, sessionTimeoutMs: member.sessionTimeoutMs };
     member.clientId = req.clientId;
     member.clientHost = req.clientHost;
-    this.rescheduleHeartbeat(group, member);
+    this.rebalancer.rescheduleHeartbeat(group, member);
     group.updateMember(member, req.protocols, req.rebalanceTimeoutMs, req.sessionTimeoutMs, done);
     const reason = `static member ${instanceId} rejoins as ${newMemberId} (${req.reason ?? 'no reason given'})`;
     if (group.is('Stable')) {
-      if (group.protocolName !== group.selectProtocol()) return this.maybePrepareRebalanceOrCompleteJoin(group, reason);
+      if (group.protocolName !== group.selectProtocol()) return this.rebalancer.maybePrepareRebalanceOrCompleteJoin(group, reason);
       // Same protocol: keep the generation and the assignment; persist the new member id, then answer.
       const generation = group.generationId;
       void this.registry.storeGroup(group, group.currentAssignment()).then((error) => {
@@ -234,7 +217,7 @@ export class GroupMembership {
           if (group.members.get(newMemberId) === member) {
             group.updateMember(member, previous.protocols, previous.rebalanceTimeoutMs, previous.sessionTimeoutMs, undefined);
             group.replaceStaticMember(instanceId, newMemberId, oldMemberId);
-            this.rescheduleHeartbeat(group, member);
+            this.rebalancer.rescheduleHeartbeat(group, member);
           }
           waiter?.({ ...joinError('', error), generationId: group.generationId, protocolType: group.protocolType, protocolName: group.protocolName, leader: currentLeader ?? '' });
           return;
@@ -259,111 +242,9 @@ export class GroupMembership {
     }
     if (group.is('CompletingRebalance')) {
       // The leader may already be assigning to the old member id: start over.
-      return this.prepareRebalance(group, reason);
+      return this.rebalancer.prepareRebalance(group, reason);
     }
-    this.maybeCompleteJoinPhase(group);
-  }
-
-  // ------------------------------------------------------------------ rebalance
-
-  private maybePrepareRebalanceOrCompleteJoin(group: ClassicGroup, reason: string): void {
-    if (group.canRebalance()) this.prepareRebalance(group, reason);
-    else this.maybeCompleteJoinPhase(group);
-  }
-
-  /** Completes the join phase once everyone rejoined, except during the initial delay of a group that was Empty. */
-  private maybeCompleteJoinPhase(group: ClassicGroup): void {
-    if (group.is('PreparingRebalance') && group.hasAllMembersJoined() && group.previousState !== 'Empty') this.completeJoin(group);
-  }
-
-  private prepareRebalance(group: ClassicGroup, reason: string): void {
-    if (group.is('CompletingRebalance')) this.resetAndPropagateAssignmentError(group, ErrorCode.REBALANCE_IN_PROGRESS);
-    this.clearSyncExpiration(group);
-    this.clearJoinTimer(group);
-    const initial = group.is('Empty');
-    if (initial) {
-      const delay = this.config.initialRebalanceDelayMs;
-      const remaining = Math.max(group.rebalanceTimeoutMs - delay, 0);
-      group.joinTimer = unref(setTimeout(() => this.tryCompleteInitialRebalance(group, delay, remaining), delay));
-    }
-    this.logger.info({ group: group.groupId, state: group.state, generation: group.generationId, reason }, 'preparing to rebalance');
-    group.transitionTo('PreparingRebalance');
-    if (!initial) {
-      if (group.hasAllMembersJoined()) this.completeJoin(group);
-      else group.joinTimer = unref(setTimeout(() => this.completeJoin(group), group.rebalanceTimeoutMs));
-    }
-  }
-
-  private tryCompleteInitialRebalance(group: ClassicGroup, delay: number, remaining: number): void {
-    group.joinTimer = undefined;
-    if (group.newMemberAdded && remaining !== 0) {
-      group.newMemberAdded = false;
-      const nextDelay = Math.min(this.config.initialRebalanceDelayMs, remaining);
-      const nextRemaining = Math.max(remaining - delay, 0);
-      group.joinTimer = unref(setTimeout(() => this.tryCompleteInitialRebalance(group, nextDelay, nextRemaining), nextDelay));
-      return;
-    }
-    this.completeJoin(group);
-  }
-
-  private completeJoin(group: ClassicGroup): void {
-    this.clearJoinTimer(group);
-    if (!group.is('PreparingRebalance')) return;
-    const gone = [...group.members.values()].filter((m) => !m.awaitingJoin && m.groupInstanceId === null);
-    for (const m of gone) group.remove(m.memberId);
-    if (gone.length > 0) this.logger.info({ group: group.groupId, members: gone.map((m) => m.memberId) }, 'removed members that did not rejoin');
-
-    if (!group.maybeElectNewJoinedLeader() && group.size > 0) {
-      // Only static members that have not rejoined remain: wait for them (or for their session timeouts).
-      this.logger.warn({ group: group.groupId }, 'rebalance cannot complete: no member rejoined');
-      group.joinTimer = unref(setTimeout(() => this.completeJoin(group), group.rebalanceTimeoutMs));
-      return;
-    }
-    group.initNextGeneration();
-    if (group.is('Empty')) {
-      this.logger.info({ group: group.groupId, generation: group.generationId }, 'group is now empty');
-      void this.registry.storeGroup(group, new Map());
-      return;
-    }
-    this.logger.info({ group: group.groupId, generation: group.generationId, members: group.size, protocol: group.protocolName }, 'group rebalanced');
-    for (const member of group.members.values()) {
-      const isLeader = group.isLeader(member.memberId);
-      member.completeJoin(this.currentJoinResult(group, member.memberId, isLeader));
-      this.rescheduleHeartbeat(group, member);
-      member.isNew = false;
-      group.pendingSyncMembers.add(member.memberId);
-    }
-    const generation = group.generationId;
-    group.syncTimer = unref(setTimeout(() => this.expirePendingSync(group, generation), group.rebalanceTimeoutMs));
-  }
-
-  private expirePendingSync(group: ClassicGroup, generation: number): void {
-    group.syncTimer = undefined;
-    if (generation !== group.generationId) return;
-    if (!(group.is('CompletingRebalance') || group.is('Stable')) || group.pendingSyncMembers.size === 0) return;
-    const missing = [...group.pendingSyncMembers];
-    for (const id of missing) group.remove(id);
-    this.prepareRebalance(group, `members ${missing.join(', ')} did not send SyncGroup in time`);
-  }
-
-  private clearJoinTimer(group: ClassicGroup): void {
-    if (group.joinTimer) clearTimeout(group.joinTimer);
-    group.joinTimer = undefined;
-  }
-
-  private clearSyncExpiration(group: ClassicGroup): void {
-    group.pendingSyncMembers.clear();
-    if (group.syncTimer) clearTimeout(group.syncTimer);
-    group.syncTimer = undefined;
-  }
-
-  private removePendingSyncMember(group: ClassicGroup, memberId: string): void {
-    group.pendingSyncMembers.delete(memberId);
-    const waiting = group.is('CompletingRebalance') || group.is('Stable');
-    if ((!waiting || group.pendingSyncMembers.size === 0) && group.syncTimer) {
-      clearTimeout(group.syncTimer);
-      group.syncTimer = undefined;
-    }
+    this.rebalancer.maybeCompleteJoinPhase(group);
   }
 
   // ------------------------------------------------------------------ SyncGroup
@@ -383,15 +264,15 @@ export class GroupMembership {
     if (group.is('PreparingRebalance')) return Promise.resolve(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
     const member = group.members.get(req.memberId)!;
     if (group.is('Stable')) {
-      this.removePendingSyncMember(group, req.memberId);
-      this.rescheduleHeartbeat(group, member);
+      this.rebalancer.removePendingSyncMember(group, req.memberId);
+      this.rebalancer.rescheduleHeartbeat(group, member);
       return Promise.resolve({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment });
     }
     // CompletingRebalance: park until the leader's assignment is persisted.
     return new Promise<SyncResult>((resolve) => {
       member.completeSync(syncError(ErrorCode.REBALANCE_IN_PROGRESS)); // a superseded SyncGroup of this member
       member.syncWaiter = resolve;
-      this.removePendingSyncMember(group, req.memberId);
+      this.rebalancer.removePendingSyncMember(group, req.memberId);
       if (!group.isLeader(req.memberId)) return;
       const assignment = new Map<string, Buffer>();
       for (const m of group.members.values()) assignment.set(m.memberId, req.assignments.get(m.memberId) ?? EMPTY_BYTES);
@@ -400,34 +281,16 @@ export class GroupMembership {
         // A member may have joined (or left) while the write was in flight: then this generation is over.
         if (!group.is('CompletingRebalance') || group.generationId !== generation) return;
         if (storeError !== ErrorCode.NONE) {
-          this.resetAndPropagateAssignmentError(group, storeError);
-          this.maybePrepareRebalanceOrCompleteJoin(group, `storing the assignment failed with error ${storeError}`);
+          this.rebalancer.resetAndPropagateAssignmentError(group, storeError);
+          this.rebalancer.maybePrepareRebalanceOrCompleteJoin(group, `storing the assignment failed with error ${storeError}`);
           return;
         }
         for (const m of group.members.values()) m.assignment = assignment.get(m.memberId) ?? EMPTY_BYTES;
-        this.propagateAssignment(group, ErrorCode.NONE);
+        this.rebalancer.propagateAssignment(group, ErrorCode.NONE);
         group.transitionTo('Stable');
         this.logger.info({ group: group.groupId, generation }, 'group is stable');
       });
     });
-  }
-
-  private resetAndPropagateAssignmentError(group: ClassicGroup, errorCode: number): void {
-    for (const m of group.members.values()) m.assignment = EMPTY_BYTES;
-    this.propagateAssignment(group, errorCode);
-  }
-
-  private propagateAssignment(group: ClassicGroup, errorCode: number): void {
-    const ok = errorCode === ErrorCode.NONE;
-    for (const m of group.members.values()) {
-      const answered = m.completeSync({
-        errorCode,
-        protocolType: ok ? group.protocolType : null,
-        protocolName: ok ? group.protocolName : null,
-        assignment: m.assignment,
-      });
-      if (answered) this.rescheduleHeartbeat(group, m);
-    }
   }
 
   // ------------------------------------------------------------------ Heartbeat
@@ -441,42 +304,14 @@ export class GroupMembership {
     if (error !== ErrorCode.NONE) return error;
     if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     if (group.is('Empty')) return ErrorCode.UNKNOWN_MEMBER_ID;
-    this.rescheduleHeartbeat(group, group.members.get(memberId)!);
+    this.rebalancer.rescheduleHeartbeat(group, group.members.get(memberId)!);
     return group.is('PreparingRebalance') ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
   }
 
   /** A member's OffsetCommit also proves it alive. */
   touch(group: ClassicGroup, memberId: string): void {
     const member = group.members.get(memberId);
-    if (member) this.rescheduleHeartbeat(group, member);
-  }
-
-  rescheduleHeartbeat(group: ClassicGroup, member: Member, timeoutMs = member.sessionTimeoutMs): void {
-    if (member.heartbeatTimer) clearTimeout(member.heartbeatTimer);
-    const memberId = member.memberId;
-    member.heartbeatTimer = unref(setTimeout(() => this.expireHeartbeat(group, memberId), timeoutMs));
-  }
-
-  private expireHeartbeat(group: ClassicGroup, memberId: string): void {
-    if (group.is('Dead')) return;
-    const member = group.members.get(memberId);
-    if (!member) return;
-    member.heartbeatTimer = undefined;
-    // Members parked in a rebalance are alive, except new members whose join has taken too long.
-    if (!member.isNew && (member.awaitingJoin || member.awaitingSync)) return;
-    this.logger.info({ group: group.groupId, member: memberId }, 'member session expired');
-    this.removeMemberAndUpdateGroup(group, member, `member ${memberId} session expired`);
-  }
-
-  private expirePendingMember(group: ClassicGroup, memberId: string): void {
-    if (!group.pendingJoinMembers.delete(memberId)) return;
-    if (group.is('PreparingRebalance') && group.hasAllMembersJoined()) this.completeJoin(group);
-  }
-
-  private removeMemberAndUpdateGroup(group: ClassicGroup, member: Member, reason: string): void {
-    group.remove(member.memberId);
-    if (group.is('Stable') || group.is('CompletingRebalance')) this.maybePrepareRebalanceOrCompleteJoin(group, reason);
-    else if (group.is('PreparingRebalance') && group.hasAllMembersJoined()) this.completeJoin(group);
+    if (member) this.rebalancer.rescheduleHeartbeat(group, member);
   }
 
   // ------------------------------------------------------------------ LeaveGroup
@@ -504,9 +339,9 @@ export class GroupMembership {
     });
     if (results.some((r) => r.errorCode === ErrorCode.NONE)) {
       const reason = `members left: ${results.filter((r) => r.errorCode === ErrorCode.NONE).map((r) => r.memberId || r.groupInstanceId).join(', ')}`;
-      if (group.is('Stable') || group.is('CompletingRebalance')) this.maybePrepareRebalanceOrCompleteJoin(group, reason);
+      if (group.is('Stable') || group.is('CompletingRebalance')) this.rebalancer.maybePrepareRebalanceOrCompleteJoin(group, reason);
       else if (group.is('PreparingRebalance')) {
-        if (group.hasAllMembersJoined() && (group.previousState !== 'Empty' || group.size === 0)) this.completeJoin(group);
+        if (group.hasAllMembersJoined() && (group.previousState !== 'Empty' || group.size === 0)) this.rebalancer.completeJoin(group);
       }
     }
     return { errorCode: ErrorCode.NONE, members: results };
@@ -519,21 +354,12 @@ export class GroupMembership {
 
   /** Starts session timers for the members of a group loaded from the log (they must heartbeat to stay). */
   loaded(group: ClassicGroup): void {
-    for (const m of group.members.values()) this.rescheduleHeartbeat(group, m);
+    this.rebalancer.loaded(group);
   }
 
-  /** Stops the group's timers and answers its parked requests (broker shutdown, group unloaded). */
+  /** Stops the group's timers and answers its parked requests (broker shutdown, group deleted). */
   unload(group: ClassicGroup, errorCode: number): void {
-    this.clearJoinTimer(group);
-    if (group.syncTimer) clearTimeout(group.syncTimer);
-    group.syncTimer = undefined;
-    for (const id of [...group.pendingJoinMembers.keys()]) group.clearPendingJoin(id);
-    for (const m of group.members.values()) {
-      if (m.heartbeatTimer) clearTimeout(m.heartbeatTimer);
-      m.heartbeatTimer = undefined;
-      m.completeJoin(joinError(m.memberId, errorCode));
-      m.completeSync(syncError(errorCode));
-    }
+    this.rebalancer.unload(group, errorCode);
   }
 }
 
