@@ -269,6 +269,26 @@ describe('TxnOffsetCommit', () => {
     expect(await committedOffset('g-offsets', t)).toBe(5n);
   });
 
+  it('makes OffsetFetch with RequireStable answer UNSTABLE_OFFSET_COMMIT while transactional offsets are pending', async () => {
+    const t = await topic();
+    const fetchStable = async (requireStable: boolean) => {
+      const res = await wire.client.send<OffsetFetchResponse>(
+        ApiKey.OffsetFetch,
+        7,
+        createOffsetFetchRequest({ groupId: 'g-stable', topics: [{ name: t, partitionIndexes: [0] }], requireStable }),
+      );
+      const p = res.topics[0].partitions[0];
+      return [p.errorCode, p.committedOffset];
+    };
+    const { pid, epoch } = await transactional('t-stable');
+    await wire.addOffsets('t-stable', pid, epoch, 'g-stable');
+    await wire.txnOffsetCommit('t-stable', pid, epoch, 'g-stable', t, 0, 3n);
+    expect(await fetchStable(true)).toEqual([ErrorCode.UNSTABLE_OFFSET_COMMIT, -1n]);
+    expect(await fetchStable(false)).toEqual([ErrorCode.NONE, -1n]);
+    expect(await wire.endTxn('t-stable', pid, epoch, true)).toBe(ErrorCode.NONE);
+    expect(await fetchStable(true)).toEqual([ErrorCode.NONE, 3n]);
+  });
+
   it('checks membership from v3 like OffsetCommit', async () => {
     const t = await topic();
     const { pid, epoch } = await transactional('t-offsets-v3');
