@@ -192,15 +192,12 @@ export class ProducerStateStore {
       const snapshots = listSnapshots(dir);
       for (const o of snapshots.slice(0, Math.max(0, snapshots.length - KEEP_SNAPSHOTS))) deleteSnapshot(dir, o);
       for (const [base, w] of writers) {
-        if (base < firstSegmentBase) {
-          w.close();
-          this.writers.delete(base);
-          fs.rmSync(w.file, { force: true });
-        } else if (base < offset) {
-          w.close(); // sealed segment: no more markers go there
-          this.writers.delete(base);
-        }
+        if (base >= offset) continue;
+        w.close(); // sealed segment: no more markers go there
+        this.writers.delete(base);
       }
+      // the segments these belonged to were deleted (retention, DeleteRecords): no read can reach their entries
+      for (const { baseOffset, file } of listTxnIndexFiles(dir)) if (baseOffset < firstSegmentBase) fs.rmSync(file, { force: true });
     };
     this.chain = this.chain.then(run).catch((e) => {
       if (this.snapshotOffset === offset) this.snapshotOffset = undefined; // the next roll or shutdown tries again

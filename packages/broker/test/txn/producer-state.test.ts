@@ -146,6 +146,22 @@ describe('transactions in the log', () => {
     expect(await error(append(batch(30n, 1, 1, 1, true)))).toBe('INVALID_PRODUCER_EPOCH');
   });
 
+  it('forgets aborted transactions and their .txnindex once retention removed their segments', async () => {
+    await log.close();
+    log = await openLog(dir, { config: { segmentBytes: 300 } });
+    await append(batch(40n, 0, 0, 1, true));
+    await append(marker(40n, 0, ControlRecordType.Abort), 'coordinator');
+    for (let s = 0; s < 12; s++) await append(batch(41n, 0, s));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fs.existsSync(`${dir}/00000000000000000000.txnindex`)).toBe(true);
+    await log.deleteRecordsBefore(log.logEndOffset - 1n);
+    expect(log.abortedTransactions(0n, 100n)).toEqual([]);
+    for (let s = 12; s < 16; s++) await append(batch(41n, 0, s)); // rolls: the next snapshot cleans up
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.txnindex'))).toEqual([]);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.snapshot')).length).toBeLessThanOrEqual(2);
+  });
+
   it('refuses a transactional batch without a producer id', async () => {
     expect(await error(append(buildBatch(['x'], { attributes: TXN })))).toBe('INVALID_RECORD');
   });
