@@ -218,7 +218,9 @@ export class ProducerStateStore {
 
   /** Snapshot at the log end (unless one is there already), then close the transaction index files. */
   async close(logEndOffset: bigint, firstSegmentBase: bigint, clean: boolean): Promise<void> {
-    if (clean) await this.snapshot(logEndOffset, firstSegmentBase);
+    // nothing after the last snapshot (or, without one, an empty log): recovery has nothing to replay anyway
+    const replayFrom = this.snapshotOffset ?? firstSegmentBase;
+    if (clean && logEndOffset > replayFrom) await this.snapshot(logEndOffset, firstSegmentBase);
     else await this.chain;
     for (const w of this.writers.values()) w.close();
     this.writers.clear();
