@@ -76,10 +76,11 @@ def member():
 def drain(c, got, n):
     deadline = time.time() + 30
     while len(got['values']) < n and time.time() < deadline:
-        for m in c.consume(num_messages=50, timeout=0.05):
+        msgs = c.consume(num_messages=50, timeout=0.05)
+        for m in msgs:
             if m.error(): raise SystemExit(str(m.error()))
             got['values'].append(m.value().decode())
-        if got['values']: c.commit(asynchronous=False)
+        if msgs: c.commit(asynchronous=False)
 c1, first = member()
 drain(c1, first, 20)
 c1.close()
