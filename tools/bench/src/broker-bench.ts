@@ -66,6 +66,14 @@ async function timed(server: ServerProcess, fn: () => Promise<{ bytes: number; r
   return { bytes: result.bytes / result.seconds, records: result.records === undefined ? undefined : result.records / result.seconds, cores };
 }
 
+/**
+ * Writes back the page cache's dirty data (sync(1)) so that a measurement does not pay for an earlier one's: ext4
+ * (data=ordered) makes an fdatasync wait for a journal commit, which writes other files' dirty data too.
+ */
+async function settle(): Promise<void> {
+  await run('sync', [], 120_000);
+}
+
 /** Creates every topic the runs use, in-process, before the broker process opens the same data directory. */
 async function createTopics(dataDir: string): Promise<void> {
   const prev = process.env.LOG_LEVEL;
@@ -126,6 +134,7 @@ async function produceRuns(servers: Servers, rows: ThroughputRow[]): Promise<voi
   for (const size of SIZES) {
     for (const acks of ACKS) {
       const what = `produce ${size === 1024 ? '1 KiB' : `${size} B`} acks=${acksName(acks)}`;
+      await settle();
       // librdkafka first: its average request size sizes the ideal client's and the ceiling's frames
       const rd = await rdkafkaProduce(broker, size, acks);
       const perFrame = recordsPerRequest(size, rd.requestBytes);
@@ -198,6 +207,7 @@ async function consumeRuns(servers: Servers, dataDir: string, rows: ThroughputRo
 
 async function latencyRuns(broker: ServerProcess, rows: LatencyRow[], peaks: ThroughputRow[]): Promise<void> {
   for (const acks of ACKS) {
+    await settle();
     const client = await FrameClient.connect(broker.port);
     try {
       const single = produceFrame('latency-1', 0, acks, LATENCY_SIZE, 1).frame;
@@ -205,7 +215,8 @@ async function latencyRuns(broker: ServerProcess, rows: LatencyRow[], peaks: Thr
         const r = await pump(client, () => single, 64, forSeconds(SECONDS), checkProduceResponse);
         return { bytes: r.responses * LATENCY_SIZE, records: r.responses, seconds: r.seconds };
       });
-      const note = `peak, 64 in flight, ${LATENCY_SIZE} B records, 1 per request`;
+      const cpuPerRequest = (1e6 * peak.cores) / peak.records!;
+      const note = `peak, 64 in flight, ${LATENCY_SIZE} B records, 1 per request, ${cpuPerRequest.toFixed(0)} us broker CPU per request`;
       peaks.push(row(`single-record produce acks=${acksName(acks)}`, 'ideal client', peak, undefined, note));
       for (const n of LATENCY_PARTITIONS) {
         const frames = Array.from({ length: n }, (_, p) => produceFrame(`latency-${n}`, p, acks, LATENCY_SIZE, 1).frame);
