@@ -51,6 +51,7 @@ export class Dispatcher implements FrameHandler {
       clientId: header.clientId,
       connectionId: connection.id,
       remote: connection.remote,
+      signal: connection.signal,
     };
     const interceptor = this.interceptors.get(apiKey);
     const response = interceptor

@@ -58,7 +58,7 @@ const handleFetch = defineHandler<FetchRequest, FetchResponse>(ApiKey.Fetch, { m
   const deadline = Date.now() + Math.max(0, req.maxWaitMs);
   let result = await readAll(ctx, targets, req.maxBytes, readCommitted);
   while (result.bytes < req.minBytes && !result.error && Date.now() < deadline) {
-    const woke = await waitForAppend(targets, deadline);
+    const woke = await waitForAppend(targets, deadline, ctx.signal);
     if (!woke) break;
     result = await readAll(ctx, targets, req.maxBytes, readCommitted);
   }
@@ -198,15 +198,25 @@ function partitionError(partitionIndex: number, errorCode: number): FetchRespons
   };
 }
 
-/** Resolves true when any of the targets' logs is appended to, false at the deadline. */
-function waitForAppend(targets: Target[], deadline: number): Promise<boolean> {
+/**
+ * Resolves true when any of the targets' logs is appended to, false at the deadline or as soon as the client's
+ * connection closes (a long-poll never outlives its connection, whatever MaxWaitMs says).
+ */
+function waitForAppend(targets: Target[], deadline: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const unsubscribe: (() => void)[] = [];
+    let settled = false;
     const done = (woke: boolean) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
       for (const u of unsubscribe) u();
       resolve(woke);
     };
+    const onAbort = () => done(false);
+    signal.addEventListener('abort', onAbort);
     const timer = setTimeout(() => done(false), Math.max(0, deadline - Date.now()));
     const seen = new Set<PartitionLog>();
     for (const t of targets) {

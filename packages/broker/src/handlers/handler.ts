@@ -11,6 +11,8 @@ export interface RequestContext {
   readonly clientId: string | null;
   readonly connectionId: number;
   readonly remote: string;
+  /** Aborted when the client's connection closes: long waits (Fetch long-polls) end early. */
+  readonly signal: AbortSignal;
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */

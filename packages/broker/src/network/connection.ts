@@ -33,6 +33,7 @@ let nextConnectionId = 1;
 export class Connection {
   readonly id = nextConnectionId++;
   readonly remote: string;
+  private readonly closing = new AbortController();
   private chunks: Buffer[] = [];
   private buffered = 0;
   private readonly pending: Slot[] = [];
@@ -51,9 +52,15 @@ export class Connection {
     socket.on('error', (err) => opts.logger.debug({ conn: this.id, remote: this.remote, err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.closed = true;
+      this.closing.abort();
       this.chunks = [];
       this.buffered = 0;
     });
+  }
+
+  /** Aborted when the connection closes, so handlers parked on it (Fetch long-polls) stop waiting. */
+  get signal(): AbortSignal {
+    return this.closing.signal;
   }
 
   get isClosed(): boolean {
@@ -64,6 +71,7 @@ export class Connection {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     this.opts.logger.warn({ conn: this.id, remote: this.remote }, `closing connection: ${reason}`);
     this.chunks = [];
     this.buffered = 0;
