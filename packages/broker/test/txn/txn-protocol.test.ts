@@ -6,6 +6,7 @@
 import { createTestBroker, type TestBroker } from '@tributary/broker/testing';
 import { ApiKey, ErrorCode, createOffsetFetchRequest, type OffsetFetchResponse } from '@tributary/protocol';
 import type { PartitionLog } from '../../src/log';
+import { TxnState } from '../../src/coordinator/transactions/transaction-metadata';
 import { TxnWire, committedView, idempotentBatch, recordsOf } from './txn-test-support';
 
 jest.setTimeout(30_000);
@@ -132,7 +133,7 @@ describe('transaction state machine', () => {
     expect(await wire.endTxn('t-states', pid, epoch, true)).toBe(ErrorCode.NONE);
     expect(await wire.endTxn('t-states', pid, epoch, true)).toBe(ErrorCode.NONE); // a retried commit
     expect(await wire.endTxn('t-states', pid, epoch, false)).toBe(ErrorCode.INVALID_TXN_STATE);
-    expect(kafka.broker.transactions.describe('t-states')?.state).toBe(4); // CompleteCommit
+    expect(kafka.broker.transactions.describe('t-states')?.state).toBe(TxnState.CompleteCommit);
   });
 
   it('fails AddPartitionsToTxn as a whole when a partition does not exist', async () => {
@@ -143,7 +144,7 @@ describe('transaction state machine', () => {
       ErrorCode.OPERATION_NOT_ATTEMPTED,
       ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
     ]);
-    expect(kafka.broker.transactions.describe('t-missing')?.state).toBe(0); // still Empty
+    expect(kafka.broker.transactions.describe('t-missing')?.state).toBe(TxnState.Empty);
   });
 
   it('refuses transactional batches outside the transaction that owns the partition', async () => {
@@ -191,7 +192,7 @@ describe('transaction state machine', () => {
     expect(await wire.latestOffset(t, 0, 1)).toBe(0n);
     await new Promise((r) => setTimeout(r, 150));
     await kafka.broker.transactions.abortTimedOutTransactions();
-    expect(kafka.broker.transactions.describe('t-expire')).toMatchObject({ state: 5, producerEpoch: epoch + 1 }); // CompleteAbort
+    expect(kafka.broker.transactions.describe('t-expire')).toMatchObject({ state: TxnState.CompleteAbort, producerEpoch: epoch + 1 });
     expect(await wire.latestOffset(t, 0, 1)).toBe(2n);
     expect((await wire.produce(t, 0, batch(1), { transactionalId: 't-expire' })).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
     expect(await wire.endTxn('t-expire', pid, epoch, true)).toBe(ErrorCode.PRODUCER_FENCED);

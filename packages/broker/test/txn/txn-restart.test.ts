@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createTestBroker, type TestBroker } from '@tributary/broker/testing';
 import { ApiKey, ErrorCode, createOffsetFetchRequest, type OffsetFetchResponse } from '@tributary/protocol';
+import { TxnState } from '../../src/coordinator/transactions/transaction-metadata';
 import { TxnWire, committedView, idempotentBatch } from './txn-test-support';
 
 jest.setTimeout(60_000);
@@ -63,7 +64,7 @@ it('keeps an open transaction: the last stable offset stays put and the producer
   const batch = (sequence: number) => idempotentBatch({ producerId: pid, epoch, sequence, values: [`t${sequence}`], transactional: true });
   await wire.produce('open-txn', 0, batch(0), { transactionalId: 'restart-open' });
   await restart();
-  expect(kafka.broker.transactions.describe('restart-open')).toMatchObject({ state: 1, producerId: pid, producerEpoch: epoch });
+  expect(kafka.broker.transactions.describe('restart-open')).toMatchObject({ state: TxnState.Ongoing, producerId: pid, producerEpoch: epoch });
   expect(await wire.latestOffset('open-txn', 0, 1)).toBe(0n);
   expect((await wire.produce('open-txn', 0, batch(0), { transactionalId: 'restart-open' })).baseOffset).toBe(0n); // duplicate
   expect((await wire.produce('open-txn', 0, batch(1), { transactionalId: 'restart-open' })).baseOffset).toBe(1n);
@@ -106,11 +107,11 @@ it('completes on load a transaction whose decision was written but whose markers
   const original = log.append.bind(log);
   log.append = (records, opts) => (opts?.origin === 'coordinator' ? Promise.reject(new Error('disk on fire')) : original(records, opts));
   expect(await wire.endTxn('restart-decided', pid, epoch, true)).toBe(ErrorCode.NONE);
-  expect(kafka.broker.transactions.describe('restart-decided')?.state).toBe(2); // PrepareCommit
+  expect(kafka.broker.transactions.describe('restart-decided')?.state).toBe(TxnState.PrepareCommit);
   expect(await wire.addPartitions('restart-decided', pid, epoch, 'decided', [0])).toEqual([ErrorCode.CONCURRENT_TRANSACTIONS]);
   await restart();
   const deadline = Date.now() + 5000;
-  while (kafka.broker.transactions.describe('restart-decided')?.state !== 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  expect(kafka.broker.transactions.describe('restart-decided')?.state).toBe(4); // CompleteCommit
+  while (kafka.broker.transactions.describe('restart-decided')?.state !== TxnState.CompleteCommit && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(kafka.broker.transactions.describe('restart-decided')?.state).toBe(TxnState.CompleteCommit);
   expect(committedView(await wire.fetch('decided', 0, 0n, 1))).toEqual(['kept']);
 });

@@ -11,45 +11,19 @@
 // start; decided but incomplete transactions are completed then.
 import { ErrorCode } from '@tributary/protocol';
 import type { Logger } from 'pino';
-import type { BrokerConfig } from '../../config/broker-config';
 import type { SyncFn } from '../../log/file-io';
 import type { LogManager } from '../../log/log-manager';
 import { OFFSETS_TOPIC } from '../coordinator-records';
 import type { GroupCoordinator } from '../group-coordinator';
 import type { TopicPartitionErrors } from '../offset-manager';
 import { ProducerIdManager } from './producer-id-manager';
+import type { TransactionCoordinatorConfig } from './transaction-config';
 import { TransactionStateTopic, txnAppendErrorCode } from './transaction-log';
 import { writeMarkers } from './transaction-markers';
 import { MAX_EPOCH, NO_PRODUCER_EPOCH, TransactionMetadata, TxnState, partitionKey, type TxnSnapshot } from './transaction-metadata';
 import { TransactionalOffsets, type TxnOffsetCommitArgs } from './transactional-offsets';
 
-export interface TransactionCoordinatorConfig {
-  stateLogPartitions: number;
-  stateLogSegmentBytes: number;
-  maxTimeoutMs: number;
-  abortTimedOutIntervalMs: number;
-  idExpirationMs: number;
-  removeExpiredIntervalMs: number;
-  maxOffsetMetadataSize: number;
-}
-
-/** Kafka's transaction settings with their defaults. */
-export function transactionCoordinatorConfig(config: BrokerConfig): TransactionCoordinatorConfig {
-  const int = (name: string, def: number) => {
-    const v = config.get(name);
-    const n = v === null ? def : Number(v);
-    return Number.isFinite(n) ? n : def;
-  };
-  return {
-    stateLogPartitions: int('transaction.state.log.num.partitions', 50),
-    stateLogSegmentBytes: int('transaction.state.log.segment.bytes', 104857600),
-    maxTimeoutMs: int('transaction.max.timeout.ms', 900000),
-    abortTimedOutIntervalMs: int('transaction.abort.timed.out.transaction.cleanup.interval.ms', 10000),
-    idExpirationMs: int('transactional.id.expiration.ms', 604800000),
-    removeExpiredIntervalMs: int('transaction.remove.expired.transaction.cleanup.interval.ms', 3600000),
-    maxOffsetMetadataSize: int('offset.metadata.max.bytes', 4096),
-  };
-}
+export { transactionCoordinatorConfig, type TransactionCoordinatorConfig } from './transaction-config';
 
 export interface TransactionCoordinatorOptions {
   logs: LogManager;
