@@ -1,10 +1,12 @@
 // Benchmark runner: `tsx tools/bench/src/main.ts <name>` runs one named benchmark, no name lists them.
 // Each benchmark prints its figures next to a ceiling measured in the same run (see harness.ts).
 import { main as broker } from './broker-bench';
+import { main as cleaner } from './cleaner-bench';
 import { main as protocol } from './protocol-bench';
 
 const BENCHMARKS: Record<string, { run: () => void | Promise<void>; about: string }> = {
   broker: { run: broker, about: 'produce/consume throughput and produce latency of the built broker vs a plain-server ceiling' },
+  cleaner: { run: cleaner, about: 'log cleaner throughput on a ~200 MB compacted partition, produce latency while it runs' },
   protocol: { run: protocol, about: 'record batches (validate, decode, encode), CRC32C, compression codecs' },
 };
 

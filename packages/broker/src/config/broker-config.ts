@@ -52,6 +52,7 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('log.cleaner.enable', 'boolean', 'true', 'Run the log cleaner (compaction of cleanup.policy=compact topics).'),
   d('log.cleaner.backoff.ms', 'long', '15000', 'Pause of the log cleaner when no partition needs cleaning.'),
   d('log.cleaner.dedupe.buffer.size', 'long', '134217728', 'Memory for the log cleaner\'s key -> offset map; a fuller map cleans in several passes.'),
+  d('log.cleaner.threads', 'int', '1', 'Threads of the log cleaner: 0 cleans on the event loop, 1 (or more, treated as 1) in a worker thread.'),
   d('min.insync.replicas', 'int', '1', 'Minimum in-sync replicas for acks=all.'),
   d('compression.type', 'string', 'producer', 'Final compression of a topic.'),
   d('offsets.topic.num.partitions', 'int', '50', 'Partitions of __consumer_offsets.'),

@@ -11,28 +11,14 @@
 // every one at or above the first segment, so they stay right whichever segments are merged.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BATCH_OFFSETS } from '@tributary/protocol';
 import type { SyncFn } from '../file-io';
 import { Segment, segmentFileName, type SegmentSettings } from '../segment';
+import type { OutputBatches } from './clean-engine';
 
 export const CLEANED_SUFFIX = '.cleaned';
 export const SWAP_SUFFIX = '.swap';
-const FLUSH_BYTES = 1024 * 1024;
-
-function writeAt(fd: number, buf: Buffer, position: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const step = (done: number): void => {
-      if (done >= buf.length) return resolve();
-      fs.write(fd, buf, done, buf.length - done, position + done, (e, n) => (e ? reject(e) : step(done + n)));
-    };
-    step(0);
-  });
-}
 
 export class CleanedSegment {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private written = 0;
   private readonly logPath: string;
   private closed = false;
 
@@ -55,36 +41,27 @@ export class CleanedSegment {
     return this.segment.size;
   }
 
-  /** Appends one whole batch (offsets as stored) and indexes it; writes out in ~1 MiB steps. */
-  async append(batch: Buffer): Promise<void> {
-    const seg = this.segment;
-    const baseOffset = batch.readBigInt64BE(BATCH_OFFSETS.baseOffset);
-    const lastOffset = baseOffset + BigInt(batch.readInt32BE(BATCH_OFFSETS.lastOffsetDelta));
-    seg.trackBatch(seg.size, Number(baseOffset - seg.baseOffset), batch.length, batch.readBigInt64BE(BATCH_OFFSETS.maxTimestamp));
-    seg.size += batch.length;
-    seg.nextOffset = lastOffset + 1n;
-    this.pending.push(batch);
-    this.pendingBytes += batch.length;
-    if (this.pendingBytes >= FLUSH_BYTES) await this.flush();
+  /** The `.cleaned` log file's descriptor (the engine writes the batches). */
+  get fd(): number {
+    return this.segment.fd;
   }
 
-  private async flush(): Promise<void> {
-    if (this.pendingBytes === 0) return;
-    const buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
-    const at = this.written;
-    this.written += buf.length;
-    this.pending = [];
-    this.pendingBytes = 0;
-    await writeAt(this.segment.fd, buf, at);
+  /** Indexes the batches the engine wrote, in file order (offsets and time index, as appends would). */
+  track(batches: OutputBatches): void {
+    const seg = this.segment;
+    for (let i = 0; i < batches.count; i++) {
+      seg.trackBatch(seg.size, Number(batches.baseOffsets[i] - seg.baseOffset), batches.sizes[i], batches.maxTimestamps[i]);
+      seg.size += batches.sizes[i];
+      seg.nextOffset = batches.lastOffsets[i] + 1n;
+    }
   }
 
   /**
-   * Writes everything out, fdatasyncs the log and its indexes, and seals the segment. The log file takes the
-   * modification time of `last` (the last replaced segment), as Kafka's cleaner does: retention falls back to it
-   * when the segment holds no timestamps (emptied by cleaning).
+   * fdatasyncs the log (the engine wrote it), writes and fdatasyncs its indexes, and seals the segment. The log file
+   * takes the modification time of `last` (the last replaced segment), as Kafka's cleaner does: retention falls
+   * back to it when the segment holds no timestamps (emptied by cleaning).
    */
   async finish(syncFn: SyncFn, last: Segment): Promise<void> {
-    await this.flush();
     const seg = this.segment;
     if (!last.isClosed) {
       const { atime, mtime } = fs.fstatSync(last.fd);

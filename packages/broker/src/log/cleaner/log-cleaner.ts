@@ -5,14 +5,17 @@
 // offset) are at least min.cleanable.dirty.ratio of its clean + cleanable bytes, or when its first dirty batch is
 // older than max.compaction.lag.ms. Configs are read from the log at every pass, so IncrementalAlterConfigs to
 // compact (or a new ratio) takes effect on the next round. `cleanNow()` runs a round at once (tests, tools).
-// Passes never overlap; `stop()` makes a running pass give up at its next chunk and waits for it.
+// Passes never overlap; `stop()` makes a running pass give up at its next chunk and waits for it. The data work of
+// a pass runs in a worker thread (log.cleaner.threads, default 1) or, with 0, on the event loop (engine-host.ts).
 import type { SyncFn } from '../file-io';
 import type { LogLogger } from '../log-errors';
 import type { PartitionLog } from '../partition-log';
-import { CleaningError, cleanPass, firstUncleanableOffset, type CleanPassResult } from './clean-pass';
+import { cleanPass, firstUncleanableOffset, type CleanPassResult } from './clean-pass';
 import { readCleanerCheckpoint, writeCleanerCheckpoint, type CheckpointEntry } from './cleaner-checkpoint';
-import { OffsetMap } from './offset-map';
-import { SegmentGoneError } from './txn-scan';
+import { localEngine, workerEngine, type Engine, type EngineSettings } from './engine-host';
+import { CleanerStoppedError, CleaningError, SegmentGoneError } from './segment-reader';
+
+export { CleanerStoppedError };
 
 /** What the cleaner needs from its LogManager. */
 export interface CleanerHost {
@@ -31,13 +34,18 @@ export interface LogCleanerOptions {
   backoffMs: number;
   /** log.cleaner.dedupe.buffer.size (default 128 MiB): memory cap of the key -> offset map. */
   dedupeBufferBytes: number;
+  /** log.cleaner.threads (default 1): 0 cleans on the event loop, 1 or more in one worker thread. */
+  threads: number;
 }
 
 export const cleanerOptions = (brokerConfig: Readonly<Record<string, string>>): LogCleanerOptions => ({
   enabled: (brokerConfig['log.cleaner.enable'] ?? 'true').trim().toLowerCase() !== 'false',
   backoffMs: Number(brokerConfig['log.cleaner.backoff.ms'] ?? 15_000),
   dedupeBufferBytes: Number(brokerConfig['log.cleaner.dedupe.buffer.size'] ?? 128 * 1024 * 1024),
+  threads: Number(brokerConfig['log.cleaner.threads'] ?? 1),
 });
+
+const CHUNK_BYTES = 1024 * 1024;
 
 /** How dirty a partition is (Kafka's LogToClean). */
 export interface CleanableState {
@@ -69,7 +77,8 @@ export interface PartitionCleaning extends CleanPassResult {
 export class LogCleaner {
   private readonly checkpoints = new WeakMap<PartitionLog, bigint>();
   private readonly broken = new WeakSet<PartitionLog>();
-  private map: OffsetMap | undefined;
+  private stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  private workerFailed = false;
   private chain: Promise<unknown> = Promise.resolve();
   private busy = false;
   private timer: NodeJS.Timeout | undefined;
@@ -90,6 +99,7 @@ export class LogCleaner {
   start(): void {
     if (this.timer || !this.options.enabled) return;
     this.stopping = false;
+    Atomics.store(this.stopFlag, 0, 0);
     this.timer = setInterval(() => {
       if (!this.busy) void this.cleanNow().catch((e: Error) => this.host.logger.warn(`log cleaner: ${e.message}`));
     }, this.options.backoffMs);
@@ -101,6 +111,7 @@ export class LogCleaner {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.stopping = true;
+    Atomics.store(this.stopFlag, 0, 1);
     await this.chain.catch(() => undefined);
   }
 
@@ -187,15 +198,26 @@ export class LogCleaner {
     return best;
   }
 
+  private async engine(): Promise<Engine> {
+    const settings: EngineSettings = { memoryBytes: this.options.dedupeBufferBytes, chunkBytes: CHUNK_BYTES, stop: this.stopFlag };
+    if (this.options.threads < 1 || this.workerFailed) return localEngine(settings);
+    try {
+      return await workerEngine(settings);
+    } catch (e) {
+      this.workerFailed = true;
+      this.host.logger.warn(`log cleaner: no worker thread (${(e as Error).message}); cleaning on the event loop`);
+      return localEngine(settings);
+    }
+  }
+
   private async clean(topic: string, partition: number, log: PartitionLog, opts: CleanNowOptions): Promise<PartitionCleaning | undefined> {
     const started = performance.now();
     const firstDirty = this.firstDirtyOffset(log);
-    this.map ??= new OffsetMap(this.options.dedupeBufferBytes);
     let r: CleanPassResult;
+    const engine = await this.engine();
     try {
-      r = await cleanPass(log, {
+      r = await cleanPass(log, engine, {
         firstDirty,
-        map: this.map,
         nowMs: this.host.clock(),
         syncFn: this.host.scheduler.syncFn,
         checkStop: this.checkStop,
@@ -212,6 +234,8 @@ export class LogCleaner {
       const why = e instanceof CleaningError ? e.message : `${(e as Error)?.message ?? e}`;
       this.host.logger.warn(`log cleaner: cleaning ${topic}-${partition} failed, skipping it until restart: ${why}`);
       return undefined;
+    } finally {
+      await engine.close();
     }
     if (r.endOffset > firstDirty) {
       this.checkpoints.set(log, r.endOffset);
@@ -237,11 +261,5 @@ export class LogCleaner {
       }
     }
     await writeCleanerCheckpoint(this.host.dataDir, entries, this.host.scheduler.syncFn);
-  }
-}
-
-export class CleanerStoppedError extends Error {
-  constructor() {
-    super('the log cleaner is stopping');
   }
 }

@@ -7,12 +7,12 @@
 //   - each producer's last data batch: when compaction empties it, it is kept as an empty batch so the producer's
 //     last sequence number (and epoch) survives, as Kafka keeps it for its producer state.
 // The log itself is the authority here (markers are never removed by this cleaner), so the scan needs nothing from
-// a transaction index. Headers are read synchronously (one chunk read per few batches); the scan yields to the
-// event loop every SLICE batches and gives up if a segment is closed meanwhile (deleted by retention).
+// a transaction index. Headers are read synchronously (2 KiB per read: one read per big batch, several small
+// batches per read) through the pass's own descriptors; the scan yields every SLICE batches.
 import { ATTR_CONTROL, ATTR_TRANSACTIONAL, BATCH_OFFSETS, ControlRecordType, RECORD_BATCH_HEADER_SIZE } from '@tributary/protocol';
 import { BatchScanner } from '../batch-scanner';
-import type { Segment } from '../segment';
 import { RecordScan } from './record-scan';
+import type { SourceFile } from './segment-reader';
 
 export interface TxnScan {
   /** Base offsets of transactional data batches whose transaction was aborted. */
@@ -25,34 +25,26 @@ export interface TxnScan {
   markers: number;
 }
 
-export class SegmentGoneError extends Error {
-  constructor(seg: Segment) {
-    super(`${seg.filePath('.log')} was removed while the cleaner read it`);
-  }
-}
-
 const SLICE = 2000;
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** Scans segments[i] up to its size at the time each is reached. `stop()` true aborts with the given error. */
-export async function scanTransactions(segments: readonly Segment[], checkStop: () => void): Promise<TxnScan> {
+/** Scans every file of a partition, in offset order, up to its limit; `checkStop` throws to give up. */
+export async function scanTransactions(files: readonly SourceFile[], checkStop: () => void): Promise<TxnScan> {
   const open = new Map<bigint, { first: bigint; batches: bigint[] }>();
   const aborted = new Set<bigint>();
   const lastDataOffset = new Map<bigint, bigint>();
-  const scanner = new BatchScanner(64 * 1024);
+  const scanner = new BatchScanner(2048); // headers only: a larger chunk would read most of every big batch
   const records = new RecordScan();
   let markers = 0;
   let n = 0;
-  for (const seg of segments) {
-    if (seg.isClosed) throw new SegmentGoneError(seg);
-    const limit = seg.size;
-    scanner.reset(seg.fd, limit);
+  for (const file of files) {
+    const limit = file.limit;
+    scanner.reset(file.fd, limit);
     let pos = 0;
     while (pos < limit) {
       if (++n % SLICE === 0) {
         await yieldToLoop();
         checkStop();
-        if (seg.isClosed) throw new SegmentGoneError(seg);
       }
       const h = scanner.bytes(pos, RECORD_BATCH_HEADER_SIZE);
       if (!h) break;
