@@ -74,7 +74,7 @@ export async function produce(client: Kafka, topic: string, partition: number, c
   const producer = client.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    for (let i = 0; i < count; i++) await producer.send({ topic, acks: -1, messages: [{ partition, value: `record-${i}` }] });
+    for (let i = 0; i < count; i++) await producer.send({ topic, acks: -1, messages: [{ partition, key: `key-${i}`, value: `record-${i}` }] });
   } finally {
     await producer.disconnect();
   }

@@ -5,11 +5,12 @@ import { PYTHON, python, requireProgram } from './programs';
 jest.setTimeout(180_000);
 
 // Three members in one group consume a 6-partition topic; after the first 300 records one member leaves,
-// 300 more are produced and the remaining two consume them. Commits are synchronous per record, so after the
-// rebalance nothing is consumed twice and nothing is missed.
+// 300 more are produced and the remaining two consume them. Commits are synchronous per record. A commit racing a
+// rebalance may fail (ILLEGAL_GENERATION or REBALANCE_IN_PROGRESS, as on Kafka); only records after the last
+// successful commit of a partition can then be delivered again, so duplicates never exceed failed commits.
 const GROUP_REBALANCE = `
 import sys, json, time
-from confluent_kafka import Producer, Consumer
+from confluent_kafka import Producer, Consumer, KafkaException
 bootstrap, topic, group, strategy = sys.argv[1:5]
 def produce(start, n):
     p = Producer({'bootstrap.servers': bootstrap, 'acks': 'all'})
@@ -32,6 +33,7 @@ def consumer(i):
     return c
 seen = {}
 dups = 0
+failed_commits = []
 def drain(consumers, until, deadline):
     global dups
     while len(seen) < until and time.time() < deadline:
@@ -41,7 +43,10 @@ def drain(consumers, until, deadline):
             k = m.key().decode()
             if k in seen: dups += 1
             seen[k] = i
-            c.commit(message=m, asynchronous=False)
+            try:
+                c.commit(message=m, asynchronous=False)
+            except KafkaException as e:
+                failed_commits.append(e.args[0].name())
 produce(0, 300)
 consumers = {i: consumer(i) for i in range(3)}
 drain(consumers, 300, time.time() + 60)
@@ -50,7 +55,7 @@ consumers.pop(0).close()
 produce(300, 300)
 drain(consumers, 600, time.time() + 60)
 for c in consumers.values(): c.close()
-print(json.dumps({'seen': len(seen), 'dups': dups, 'phase1': phase1, 'assignments': assignments}))
+print(json.dumps({'seen': len(seen), 'dups': dups, 'failed_commits': failed_commits, 'phase1': phase1, 'assignments': assignments}))
 `;
 
 const KAFKA_PYTHON_GROUP = `
@@ -91,7 +96,8 @@ describe('Python consumer groups', () => {
     async (strategy) => {
       const out = JSON.parse(await python(GROUP_REBALANCE, [kafka.bootstrap, `grp-${strategy}`, `g-${strategy}`, strategy], 120_000));
       expect(out.seen).toBe(600);
-      expect(out.dups).toBe(0);
+      expect(out.dups).toBeLessThanOrEqual(out.failed_commits.length);
+      for (const f of out.failed_commits) expect(['ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID']).toContain(f);
       // Every member of the first generation got partitions and consumed records.
       for (const i of ['0', '1', '2']) expect(out.phase1[i]).toBeGreaterThan(0);
       // After member 0 left, members 1 and 2 own all six partitions between them.
