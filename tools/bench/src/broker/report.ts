@@ -46,7 +46,7 @@ export function throughputTable(rows: ThroughputRow[]): string {
       r.ceiling === undefined ? '' : mb(r.ceiling),
       r.ceiling === undefined ? '' : `${((100 * r.bytes) / r.ceiling).toFixed(0)}%`,
       r.serverCpu === undefined ? '' : `${(100 * r.serverCpu).toFixed(0)}%`,
-      r.serverCpu === undefined || r.bytes < 1e8 ? '' : (r.serverCpu / (r.bytes / 1e9)).toFixed(2),
+      r.serverCpu === undefined || r.bytes < 1e7 ? '' : (r.serverCpu / (r.bytes / 1e9)).toFixed(2),
       r.note ?? '',
     ]),
   );
