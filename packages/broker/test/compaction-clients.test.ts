@@ -1,13 +1,16 @@
 // Compaction seen by clients we did not write (kafkajs) and on the wire: a compacted topic created through the
 // admin API, cleaned, then consumed from the beginning (the consumer walks over the offset gaps and sees the latest
 // value of every key), before and after a broker restart on the same data directory; AlterConfigs to compact takes
-// effect on the running cleaner; keyless produce is INVALID_RECORD (kafkajs), with per-record errors (raw Produce v8+).
+// effect on the running cleaner, and so does IncrementalAlterConfigs (raw, picked up by the cleaner's own timer);
+// keyless produce is INVALID_RECORD (kafkajs), with per-record errors (raw Produce v8+).
 import { createTestBroker, type TestBroker } from '@tributary/broker/testing';
 import {
   ApiKey,
   ErrorCode,
+  createIncrementalAlterConfigsRequest,
   createProduceRequest,
   encodeRecordBatch,
+  type IncrementalAlterConfigsResponse,
   type ProduceResponse,
 } from '@tributary/protocol';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -126,6 +129,49 @@ it('AlterConfigs to cleanup.policy=compact takes effect on the running cleaner',
   const [pass] = await kafka.broker.logs.cleaner.cleanNow('was-delete');
   expect(pass.recordsKept).toBe(20);
   expect((await consumeAll('was-delete')).length).toBe(20);
+});
+
+it('IncrementalAlterConfigs APPEND compact (raw v1) takes effect on the running cleaner, whose timer then cleans', async () => {
+  await kafka.close(); // a broker whose cleaner timer runs every 200 ms
+  kafka = await createTestBroker({ dataDir, config: { 'log.cleaner.backoff.ms': '200' } });
+  client = new Kafka({ brokers: [kafka.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  await Promise.all([admin.disconnect(), producer.disconnect()]);
+  admin = client.admin();
+  producer = client.producer();
+  await Promise.all([admin.connect(), producer.connect()]);
+  await admin.createTopics({ topics: [{ topic: 'incremental', numPartitions: 1, configEntries: [{ name: 'segment.bytes', value: '4096' }] }] });
+  for (let round = 0; round < 5; round++) {
+    await producer.send({ topic: 'incremental', acks: -1, messages: Array.from({ length: 20 }, (_, k) => ({ key: `k${k}`, value: `r${round}`.padEnd(80, '.') })) });
+  }
+  const log = kafka.broker.logs.log('incremental', 0)!;
+  log.roll();
+  const wire = await WireClient.connect(kafka.port);
+  try {
+    const res = await wire.send<IncrementalAlterConfigsResponse>(
+      ApiKey.IncrementalAlterConfigs,
+      1,
+      createIncrementalAlterConfigsRequest({
+        resources: [
+          {
+            resourceType: 2,
+            resourceName: 'incremental',
+            configs: [
+              { name: 'cleanup.policy', configOperation: 2 /* APPEND */, value: 'compact' },
+              { name: 'min.cleanable.dirty.ratio', configOperation: 0 /* SET */, value: '0.01' },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(res.responses[0].errorCode).toBe(0);
+  } finally {
+    wire.close();
+  }
+  expect(log.config.compactEnabled && log.config.deleteEnabled).toBe(true);
+  const deadline = Date.now() + 10_000;
+  while (kafka.broker.logs.cleaner.history.every((h) => h.topic !== 'incremental') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  expect(kafka.broker.logs.cleaner.history.find((h) => h.topic === 'incremental')?.recordsKept).toBe(20);
+  expect((await consumeAll('incremental')).length).toBe(20);
 });
 
 it('kafkajs: producing a keyless message to a compacted topic fails with INVALID_RECORD', async () => {

@@ -44,6 +44,9 @@ let nextSession = 1;
 
 const ERRORS: Record<string, new (message: string) => Error> = { CleaningError, SegmentGoneError };
 
+/** The worker thread failed (not the partition): the pass is retried on the next round, in a new worker. */
+export class WorkerFailedError extends Error {}
+
 function startWorker(): Shared {
   const ext = path.extname(__filename);
   const file = path.join(__dirname, `cleaner-worker${ext}`);
@@ -71,8 +74,8 @@ function startWorker(): Shared {
     const Kind = ERRORS[m.error.kind] ?? Error;
     p.reject(new Kind(m.error.message));
   });
-  worker.on('error', (e) => failAll(e));
-  worker.on('exit', (code) => failAll(new Error(`the cleaner worker exited with code ${code}`)));
+  worker.on('error', (e) => failAll(new WorkerFailedError(`the cleaner worker failed: ${e.message}`)));
+  worker.on('exit', (code) => failAll(new WorkerFailedError(`the cleaner worker exited with code ${code}`)));
   return s;
 }
 

@@ -12,7 +12,7 @@ import type { LogLogger } from '../log-errors';
 import type { PartitionLog } from '../partition-log';
 import { cleanPass, firstUncleanableOffset, type CleanPassResult } from './clean-pass';
 import { readCleanerCheckpoint, writeCleanerCheckpoint, type CheckpointEntry } from './cleaner-checkpoint';
-import { localEngine, workerEngine, type Engine, type EngineSettings } from './engine-host';
+import { WorkerFailedError, localEngine, workerEngine, type Engine, type EngineSettings } from './engine-host';
 import { CleanerStoppedError, CleaningError, SegmentGoneError } from './segment-reader';
 
 export { CleanerStoppedError };
@@ -90,7 +90,14 @@ export class LogCleaner {
     private readonly host: CleanerHost,
     readonly options: LogCleanerOptions,
   ) {
-    for (const e of readCleanerCheckpoint(host.dataDir)) {
+    let entries: CheckpointEntry[] = [];
+    try {
+      entries = readCleanerCheckpoint(host.dataDir);
+    } catch (e) {
+      // only costs work: every partition is treated as dirty from its log start
+      host.logger.warn(`log cleaner: ${(e as Error).message}; starting from the log start of every partition`);
+    }
+    for (const e of entries) {
       const log = host.log(e.topic, e.partition);
       if (log) this.checkpoints.set(log, e.offset);
     }
@@ -198,6 +205,11 @@ export class LogCleaner {
     return best;
   }
 
+  /** Where passes run their data work: a worker thread, unless log.cleaner.threads is 0 or the worker failed to start. */
+  get runsIn(): 'worker thread' | 'event loop' {
+    return this.options.threads < 1 || this.workerFailed ? 'event loop' : 'worker thread';
+  }
+
   private async engine(): Promise<Engine> {
     const settings: EngineSettings = { memoryBytes: this.options.dedupeBufferBytes, chunkBytes: CHUNK_BYTES, stop: this.stopFlag };
     if (this.options.threads < 1 || this.workerFailed) return localEngine(settings);
@@ -225,8 +237,8 @@ export class LogCleaner {
       });
     } catch (e) {
       if (e instanceof CleanerStoppedError) return undefined;
-      if (e instanceof SegmentGoneError) {
-        this.host.logger.info(`log cleaner: ${e.message}; the partition is retried next round`);
+      if (e instanceof SegmentGoneError || e instanceof WorkerFailedError) {
+        this.host.logger.warn(`log cleaner: ${e.message}; ${topic}-${partition} is retried next round`);
         return undefined;
       }
       // Kafka marks such a partition uncleanable until restart rather than retrying a failing pass forever
