@@ -128,7 +128,8 @@ export class TransactionalOffsets {
     for (const [groupId, byKey] of byGroup) {
       const group = this.groups.get(groupId) ?? this.groups.create(groupId);
       if (group.is('Dead')) continue;
-      for (const s of byKey.values()) group.setOffset(s.topic, s.partition, s.value);
+      // offsets of a topic deleted meanwhile are dropped, as the group coordinator drops committed ones
+      for (const s of byKey.values()) if (this.logs.log(s.topic, s.partition)) group.setOffset(s.topic, s.partition, s.value);
     }
   }
 
