@@ -39,6 +39,8 @@ export interface FilterContext {
   aborted: ReadonlySet<bigint>;
   /** Producer id -> last offset of its last data batch. */
   lastDataOffset: ReadonlyMap<bigint, bigint>;
+  /** Run codecs synchronously (see recordsSection). */
+  syncCodecs: boolean;
 }
 
 export interface FilterStats {
@@ -66,18 +68,22 @@ export type FilterOutcome = { kind: 'keep' } | { kind: 'drop' } | { kind: 'rewri
 const KEEP: FilterOutcome = { kind: 'keep' };
 const DROP: FilterOutcome = { kind: 'drop' };
 
-/** The records section of a batch, decompressed when the batch is compressed (off the main thread). */
-export function recordsSection(batch: Buffer): Buffer | Promise<Buffer> {
+/**
+ * The records section of a batch, decompressed when the batch is compressed: synchronously (`sync`, in the cleaner's
+ * worker thread, which then stays on one core) or in the libuv pool (on the event loop, which must not block).
+ */
+export function recordsSection(batch: Buffer, sync: boolean): Buffer | Promise<Buffer> {
   const section = batch.subarray(RECORD_BATCH_HEADER_SIZE);
   const codec = compressionCodec(batch.readInt16BE(BATCH_OFFSETS.attributes) & ATTR_COMPRESSION_MASK);
-  return codec === null ? section : codec.decompressAsync(section);
+  if (codec === null) return section;
+  return sync ? codec.decompress(section) : codec.decompressAsync(section);
 }
 
 /** Filters one batch (a whole, CRC-valid batch as stored). Sync for uncompressed batches, a promise otherwise. */
 export function filterBatch(batch: Buffer, ctx: FilterContext, stats: FilterStats): FilterOutcome | Promise<FilterOutcome> {
   const attributes = batch.readInt16BE(BATCH_OFFSETS.attributes);
   if (attributes & ATTR_CONTROL) return KEEP;
-  const plain = recordsSection(batch);
+  const plain = recordsSection(batch, ctx.syncCodecs);
   return plain instanceof Promise ? plain.then((p) => decide(batch, attributes, p, ctx, stats)) : decide(batch, attributes, plain, ctx, stats);
 }
 
@@ -130,11 +136,18 @@ function decide(batch: Buffer, attributes: number, plain: Buffer, ctx: FilterCon
   }
   stats.batchesRewritten++;
   const horizon = needsHorizon ? ctx.nowMs + ctx.deleteRetentionMs : undefined;
-  return rebuild(batch, attributes, plain, kept, horizon);
+  return rebuild(batch, attributes, plain, kept, horizon, ctx.syncCodecs);
 }
 
 /** Re-encodes a batch with only the kept records (and a new delete horizon when given). */
-function rebuild(batch: Buffer, attributes: number, plain: Buffer, kept: number[], horizon: bigint | undefined): FilterOutcome | Promise<FilterOutcome> {
+function rebuild(
+  batch: Buffer,
+  attributes: number,
+  plain: Buffer,
+  kept: number[],
+  horizon: bigint | undefined,
+  syncCodecs: boolean,
+): FilterOutcome | Promise<FilterOutcome> {
   const oldBase = batch.readBigInt64BE(BATCH_OFFSETS.baseTimestamp);
   const shift = horizon === undefined ? 0 : Number(oldBase - horizon);
   let size = 0;
@@ -170,7 +183,8 @@ function rebuild(batch: Buffer, attributes: number, plain: Buffer, kept: number[
     bytes: header(batch, newAttributes, horizon ?? oldBase, maxTimestamp, kept.length / 5, records),
   });
   const codec = compressionCodec(attributes & ATTR_COMPRESSION_MASK);
-  return codec === null ? finish(section) : codec.compressAsync(section).then(finish);
+  if (codec === null) return finish(section);
+  return syncCodecs ? finish(codec.compress(section)) : codec.compressAsync(section).then(finish);
 }
 
 /** A batch with the original header fields except those given, followed by `records`, with its CRC. */

@@ -1,9 +1,10 @@
 // The data work of a cleaning pass, on file descriptors only, so that it runs the same on the event loop or in the
 // cleaner's worker thread (cleaner-worker.ts): the transaction scan (txn-scan.ts), the key -> latest offset map of
 // the dirty section, and the filtering of one group of segments into a cleaned log file. Every batch read is
-// CRC-checked first. Per 1 MiB chunk, the batches' decompression (mapping) or whole filtering (cleaning) starts at
-// once, so compressed batches decompress and recompress in the libuv pool in parallel; results are then taken in
-// offset order. The engine yields between chunks and gives up when the shared stop flag is set.
+// CRC-checked first. On the event loop, codecs run in the libuv pool and, per 1 MiB chunk, every batch's
+// decompression (mapping) or filtering (cleaning) starts at once so they run in parallel; in the worker thread they
+// run synchronously, keeping the cleaner on one core. Results are taken in offset order. The engine yields between
+// chunks and gives up when the shared stop flag is set.
 import { ATTR_CONTROL, ATTR_TRANSACTIONAL, BATCH_OFFSETS, ProtocolError, validateRecordBatch } from '@tributary/protocol';
 import * as fs from 'node:fs';
 import { emptyFilterStats, filterBatch, recordsSection, type FilterContext, type FilterStats } from './batch-filter';
@@ -18,6 +19,8 @@ export interface EngineOptions {
   chunkBytes: number;
   /** [0] !== 0: stop. Shared with the main thread when the engine runs in the worker. */
   stop: Int32Array;
+  /** In the worker thread: run codecs synchronously, so the cleaner uses one core (as a Kafka cleaner thread does). */
+  syncCodecs?: boolean;
 }
 
 export interface ScanResult {
@@ -198,7 +201,7 @@ export class CleanEngine {
             const aborted = (attributes & ATTR_TRANSACTIONAL) !== 0 && txn.aborted.has(baseOffset);
             if (lastOffset < req.firstDirty || baseOffset >= req.uncleanable || attributes & ATTR_CONTROL || aborted) return undefined;
             checkBatch(file, buf, p, at);
-            const section = recordsSection(batchAt(buf, p));
+            const section = recordsSection(batchAt(buf, p), this.opts.syncCodecs === true);
             if (section instanceof Promise) section.catch(() => undefined);
             return section;
           });
@@ -242,6 +245,7 @@ export class CleanEngine {
       deleteRetentionMs: req.deleteRetentionMs,
       aborted: txn.aborted,
       lastDataOffset: txn.lastDataOffset,
+      syncCodecs: this.opts.syncCodecs === true,
     };
     const stats = emptyFilterStats();
     const out = new Output(req.outFd);

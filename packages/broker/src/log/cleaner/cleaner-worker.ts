@@ -29,7 +29,7 @@ const port = parentPort;
 
 async function handle(m: WorkerRequest): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
   if (m.op === 'open') {
-    sessions.set(m.session, new CleanEngine({ memoryBytes: m.memoryBytes!, chunkBytes: m.chunkBytes!, stop: new Int32Array(m.stop!) }));
+    sessions.set(m.session, new CleanEngine({ memoryBytes: m.memoryBytes!, chunkBytes: m.chunkBytes!, stop: new Int32Array(m.stop!), syncCodecs: true }));
     return { result: undefined, transfer: [] };
   }
   if (m.op === 'close') {
