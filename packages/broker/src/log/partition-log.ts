@@ -330,7 +330,8 @@ export class PartitionLog {
       await Promise.all(this.segments.filter((s) => s.isDirty).map((s) => this.scheduler.request(s).catch(() => undefined)));
     }
     await this.checkpointChain.catch(() => undefined);
-    await this.producers.close(this.nextOffset, this.segments[0].baseOffset, wasAvailable);
+    // a shutdown snapshots the producer state; a deleted partition (reason UNKNOWN_TOPIC_OR_PARTITION) need not
+    await this.producers.close(this.nextOffset, this.segments[0].baseOffset, wasAvailable && reason !== 'UNKNOWN_TOPIC_OR_PARTITION');
     for (const seg of this.segments) await seg.close();
   }
 }
