@@ -182,3 +182,60 @@ it('a pass stopped by shutdown leaves no files behind and the log intact', async
   const again = await open(dataDir);
   expect((await readAll(again.mgr.log('t', 0)!, 1 << 20)).records).toEqual(before);
 });
+
+describe('races with the rest of the log', () => {
+  async function bigPartition(e: Env, name: string, configs: Record<string, string> = {}): Promise<PartitionLog> {
+    await e.mgr.createTopic(name, { partitions: 1, configs: { ...COMPACT, 'segment.bytes': String(256 << 10), ...configs } });
+    const log = e.mgr.log(name, 0)!;
+    for (let i = 0; i < 40; i++) await update(log, 200, 1, `s${i}`.padEnd(200, '.'));
+    log.roll();
+    return log;
+  }
+  const cleanedFileAppears = async (dir: string): Promise<void> => {
+    while (!fs.readdirSync(dir).some((f) => f.endsWith('.cleaned'))) await new Promise((r) => setTimeout(r, 1));
+  };
+
+  it('retention removing segments during a pass: the swap is abandoned, nothing is lost, the next pass cleans', async () => {
+    const dataDir = newDir();
+    const e = await open(dataDir);
+    const log = await bigPartition(e, 't', { 'cleanup.policy': 'compact,delete' });
+    const before = log.segments.length;
+    expect(before).toBeGreaterThan(4);
+    // retention.bytes that the two oldest segments breach (retention only runs when called here)
+    await e.mgr.alterTopicConfig('t', [{ name: 'retention.bytes', op: 'set', value: String(log.size - log.segments[0].size - log.segments[1].size) }]);
+    await new Promise((r) => setTimeout(r, 50)); // the roll's flush
+    // hold the pass at its first fdatasync (its first cleaned segment is written, not yet swapped in) ...
+    e.sync.gated = true;
+    const syncs = e.sync.dataSyncs;
+    const running = e.mgr.cleaner.cleanNow('t');
+    while (e.sync.dataSyncs === syncs) await new Promise((r) => setTimeout(r, 1));
+    // ... while retention removes the oldest segments (synchronously, as the retention timer would)
+    const removal = log.applyRetention(e.clock.now);
+    expect(log.segments.length).toBe(before - 2);
+    e.sync.release();
+    expect(await removal).toBe(2);
+    const [pass] = await running;
+    expect(pass.swapsAbandoned).toBe(1);
+    expect(pass.endOffset).toBe(pass.firstDirtyOffset);
+    expect(fs.readdirSync(log.dir).filter((f) => f.endsWith('.cleaned') || f.endsWith('.swap'))).toEqual([]);
+    await e.mgr.alterTopicConfig('t', [{ name: 'retention.bytes', op: 'delete' }]);
+    const [again] = await e.mgr.cleaner.cleanNow('t');
+    expect(again.swapsAbandoned).toBe(0);
+    const records = (await readAll(log, 1 << 20)).records;
+    expect(records.length).toBe(200);
+    expect(records.every((r) => r.value!.startsWith('s39'))).toBe(true);
+  });
+
+  it('a topic deleted while its partition is being cleaned: the pass gives up quietly', async () => {
+    const dataDir = newDir();
+    const e = await open(dataDir);
+    const log = await bigPartition(e, 'doomed');
+    const running = e.mgr.cleaner.cleanNow('doomed');
+    await cleanedFileAppears(log.dir);
+    await e.mgr.deleteTopic('doomed');
+    const passes = await running; // [] or a pass whose swap was abandoned, depending on where the deletion hit it
+    expect(passes.every((p) => p.swapsAbandoned + p.groupsRewritten > 0 || p.endOffset === p.firstDirtyOffset)).toBe(true);
+    expect(e.logger.warnings).toEqual([]);
+    expect(fs.existsSync(path.join(dataDir, 'doomed-0'))).toBe(false);
+  });
+});

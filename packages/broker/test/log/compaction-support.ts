@@ -14,18 +14,25 @@ export interface Env {
   mgr: LogManager;
   clock: ManualClock;
   logger: CapturingLogger;
+  /** The fsync every file of the manager goes through (can be gated). */
+  sync: TestSync;
 }
 
-export async function openManager(dataDir: string, brokerConfig: Record<string, string> = {}, clock = new ManualClock(T0)): Promise<Env> {
+export async function openManager(
+  dataDir: string,
+  brokerConfig: Record<string, string> = {},
+  clock = new ManualClock(T0),
+  sync = new TestSync(),
+): Promise<Env> {
   const logger = new CapturingLogger();
   const mgr = await LogManager.open({
     dataDir,
     brokerConfig: { 'log.retention.check.interval.ms': '0', 'log.cleaner.enable': 'false', ...brokerConfig },
     logger,
     clock: clock.fn,
-    sync: new TestSync().fn,
+    sync: sync.fn,
   });
-  return { mgr, clock, logger };
+  return { mgr, clock, logger, sync };
 }
 
 /** Topic configs for compaction tests: compact, small segments, everything due at once. */

@@ -237,6 +237,7 @@ export class LogCleaner {
       });
     } catch (e) {
       if (e instanceof CleanerStoppedError) return undefined;
+      if (!isAvailable(log)) return undefined; // closed or deleted meanwhile: nothing to clean any more
       if (e instanceof SegmentGoneError || e instanceof WorkerFailedError) {
         this.host.logger.warn(`log cleaner: ${e.message}; ${topic}-${partition} is retried next round`);
         return undefined;
@@ -273,5 +274,14 @@ export class LogCleaner {
       }
     }
     await writeCleanerCheckpoint(this.host.dataDir, entries, this.host.scheduler.syncFn);
+  }
+}
+
+function isAvailable(log: PartitionLog): boolean {
+  try {
+    log.checkAvailable();
+    return true;
+  } catch {
+    return false;
   }
 }
