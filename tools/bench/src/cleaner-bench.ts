@@ -155,7 +155,7 @@ interface ModeResult {
   out: string;
   without: Latency;
   during: Latency;
-  loopDuring: { p99: number; max: number };
+  loopDuring: { p99: number; max: number; utilisation: number };
 }
 
 /** One broker with the given cleaner mode: per codec, cleaning alone, then cleaning while `live` takes produce. */
@@ -206,12 +206,16 @@ async function runMode(mode: string, threads: number, dataDir: string): Promise<
       const windows: [number, number][] = [];
       const loop = monitorEventLoopDelay({ resolution: 1 });
       loop.enable(); // across the runs and the idle pauses between them (a re-enabled histogram counts the pause)
+      let busy = 0; // main-thread event-loop utilisation while cleaning, weighted by time
       let loadedSeconds = 0;
       for (let i = 0; i < LOADED_RUNS; i++) {
         const from = Date.now();
         t0 = performance.now();
+        const elu = performance.eventLoopUtilization();
         const [pass] = await logs.cleaner.cleanNow(`loaded-${codec}-${i}`);
-        loadedSeconds += (performance.now() - t0) / 1000;
+        const seconds = (performance.now() - t0) / 1000;
+        busy += performance.eventLoopUtilization(elu).utilization * seconds;
+        loadedSeconds += seconds;
         windows.push([from, Date.now()]);
         if (pass.recordsKept !== KEYS) throw new Error(`expected ${KEYS} records kept, got ${pass.recordsKept}`);
         await sleep(300);
@@ -232,7 +236,7 @@ async function runMode(mode: string, threads: number, dataDir: string): Promise<
         out: `${f1(solo.bytesWritten / MB)} MB, ${solo.recordsKept}/${solo.recordsRead} records kept`,
         without,
         during: summarise(inWindows),
-        loopDuring: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+        loopDuring: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6, utilisation: busy / loadedSeconds },
       });
       console.error(`  ${mode} ${codec}: done`);
     }
@@ -262,11 +266,14 @@ export async function main(): Promise<void> {
     );
   }
   console.log(`\nProduce latency on another partition (single 100 B records, acks=1, ${RATE}/s open loop, client in its own process): p50 / p99 / max (samples)\n`);
-  console.log('| cleaner | batches | cleaner idle | cleaner running | event-loop delay while cleaning p99 / max |');
-  console.log('|---------|---------|--------------|-----------------|-------------------------------------------|');
+  console.log('| cleaner | batches | cleaner idle | cleaner running | event-loop delay while cleaning p99 / max | main thread busy while cleaning |');
+  console.log('|---------|---------|--------------|-----------------|-------------------------------------------|---------------------------------|');
   const lat = (l: Latency) => `${f2(l.p50)} / ${f2(l.p99)} / ${f2(l.max)} ms (${l.n})`;
   for (const r of results) {
-    console.log(`| ${r.mode} | ${r.codec} | ${lat(r.without)} | ${lat(r.during)} | ${f2(r.loopDuring.p99)} / ${f2(r.loopDuring.max)} ms |`);
+    console.log(
+      `| ${r.mode} | ${r.codec} | ${lat(r.without)} | ${lat(r.during)} | ${f2(r.loopDuring.p99)} / ${f2(r.loopDuring.max)} ms | ` +
+        `${f1(100 * r.loopDuring.utilisation)}% |`,
+    );
   }
 }
 
