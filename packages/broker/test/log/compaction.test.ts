@@ -122,7 +122,8 @@ describe.each([
       log.roll();
       const [first] = await mgr.cleaner.cleanNow('tomb');
       expect(first.tombstonesRemoved).toBe(0);
-      let { batches, records } = await readAll(log);
+      const { batches } = await readAll(log);
+      let { records } = await readAll(log);
       expect(records.map((r) => [r.key, r.value])).toEqual([['c', '1'], ['a', null], ['b', '2']]);
       const tombBatch = batches.find((b) => b.records.some((r) => r.value === null))!;
       expect(tombBatch.attributes & ATTR_DELETE_HORIZON).toBe(ATTR_DELETE_HORIZON);
