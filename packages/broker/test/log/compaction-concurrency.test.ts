@@ -44,7 +44,7 @@ async function produceOpenLoop(log: PartitionLog, everyMs: number, until: Promis
   for (let i = 0; !done; i++) {
     const target = start + i * everyMs;
     const wait = target - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 0) await new Promise((r) => setTimeout(r, Math.ceil(wait)));
     await log.append(batch(i, 1, -1), { acks: 1 });
     latencies.push(performance.now() - target);
   }
