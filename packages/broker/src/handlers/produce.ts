@@ -1,8 +1,10 @@
 // Produce (key 0), v0-v11. Advertised from v0 because librdkafka <= 2.11 checks `Produce` support from v0 before
 // it enables compression (KAFKA-18659); v0-v2 carry legacy MessageSets (magic 0/1), which are converted into
 // one RecordBatch v2 per request partition, so the log only ever holds v2 batches. From v3 the records are
-// appended as received: validated (framing, CRC, size, timestamps) and offset-stamped by the log, never
-// decoded per record. Errors are per partition with Kafka's codes; a bad batch never reaches the log.
+// appended as received: validated (framing, CRC, size, timestamps, producer sequence from the batch header) and
+// offset-stamped by the log. Records are decoded only on compacted topics, whose keys must be present
+// (INVALID_RECORD with per-record `recordErrors`, v8+). Errors are per partition with Kafka's codes; a bad batch
+// never reaches the log.
 // acks: 0 (no response; any error closes the connection, as in Kafka), 1 (answered once written) or -1 (answered
 // once fsynced, group commit).
 import {
