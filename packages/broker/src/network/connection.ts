@@ -7,11 +7,22 @@
 // Memory stays bounded: at most `maxInFlight` requests are handled concurrently per connection and reading
 // pauses while that many are pending or while the socket's write buffer is over its high-water mark (checked before
 // every frame and after every write, so a client that stops reading stops being read).
+import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 
-/** What the dispatcher returns for one request: the encoded response frame(s), or null for no response. */
-export type ResponseFrames = Buffer | Buffer[] | null;
+/**
+ * What the dispatcher returns for one request: the encoded response frame(s), or null for no response. Frames that
+ * borrow pooled memory come with `onWritten`, called exactly once: after every write of them has called back
+ * (done or failed, so the socket no longer touches them), or when the response is dropped unwritten (connection
+ * closed). It is never called while a write of them may still be in progress.
+ */
+export type ResponseFrames = Buffer | Buffer[] | BorrowedFrames | null;
+
+export interface BorrowedFrames {
+  frames: Buffer[];
+  onWritten: () => void;
+}
 
 export interface FrameHandler {
   handle(frame: Buffer, connection: Connection): Promise<ResponseFrames>;
@@ -46,6 +57,8 @@ export class Connection {
     private readonly opts: ConnectionOptions,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    // Every pipelined request parked on this connection (at most maxInFlight) listens for its close.
+    setMaxListeners(opts.maxInFlight + 16, this.closing.signal);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResume());
@@ -55,6 +68,7 @@ export class Connection {
       this.closing.abort();
       this.chunks = [];
       this.buffered = 0;
+      this.dropPending();
     });
   }
 
@@ -76,6 +90,12 @@ export class Connection {
     this.chunks = [];
     this.buffered = 0;
     this.socket.destroy();
+    this.dropPending();
+  }
+
+  /** The connection closed: responses finished but never written give back their memory now, later ones on arrival. */
+  private dropPending(): void {
+    for (const slot of this.pending.splice(0)) if (slot.done) dropped(slot.response);
   }
 
   private onData(chunk: Buffer): void {
@@ -158,6 +178,7 @@ export class Connection {
     this.pending.push(slot);
     this.handler.handle(frame, this).then(
       (response) => {
+        if (this.closed) return dropped(response); // the slot went with the connection
         slot.response = response;
         slot.done = true;
         this.flush();
@@ -175,7 +196,8 @@ export class Connection {
       if (!wrote) this.socket.cork();
       wrote = true;
       if (Array.isArray(response)) for (const b of response) this.socket.write(b);
-      else this.socket.write(response);
+      else if (Buffer.isBuffer(response)) this.socket.write(response);
+      else writeBorrowed(this.socket, response);
     }
     if (wrote) this.socket.uncork();
     if (this.mustWait()) this.pause();
@@ -195,4 +217,19 @@ export class Connection {
     this.socket.resume();
     this.readFrames();
   }
+}
+
+/** Writes borrowed frames; onWritten runs when the last of the writes has called back (success or error). */
+function writeBorrowed(socket: Socket, borrowed: BorrowedFrames): void {
+  let left = borrowed.frames.length;
+  if (left === 0) return borrowed.onWritten();
+  const written = () => {
+    if (--left === 0) borrowed.onWritten();
+  };
+  for (const b of borrowed.frames) socket.write(b, written);
+}
+
+/** A response that will never be written: borrowed memory goes back at once (nothing was handed to the socket). */
+function dropped(response: ResponseFrames): void {
+  if (response !== null && !Buffer.isBuffer(response) && !Array.isArray(response)) response.onWritten();
 }

@@ -100,6 +100,7 @@ class ResponseGate {
 
   static async start(brokerPort: number): Promise<ResponseGate> {
     const port = await freePort();
+    // eslint-disable-next-line prefer-const -- assigned once the server listens; the connection handler reads it later
     let gate!: ResponseGate;
     const server = createServer((client) => {
       const upstream = connect({ host: '127.0.0.1', port: brokerPort });
